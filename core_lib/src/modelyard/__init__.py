@@ -1,0 +1,36 @@
+"""modelyard: one train / score / save / load / predict / serve lifecycle for every model.
+
+>>> from modelyard import Model, load_model
+>>> from modelyard.data import demo_dataset
+
+Importing modelyard does not import the serving stack (FastAPI, uvicorn) or any
+plotting library; those load when first used.
+"""
+
+from modelyard.exceptions import (
+    ArtifactError,
+    ConfigError,
+    DataError,
+    ModelyardError,
+    NotTrainedError,
+    SchemaError,
+)
+from modelyard.model import Model
+from modelyard.result import Result
+from modelyard.store import ModelRef, load_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArtifactError",
+    "ConfigError",
+    "DataError",
+    "Model",
+    "ModelRef",
+    "ModelyardError",
+    "NotTrainedError",
+    "Result",
+    "SchemaError",
+    "__version__",
+    "load_model",
+]

@@ -1,0 +1,36 @@
+"""The errors modelyard raises.
+
+Every error is a :class:`ModelyardError`, so a caller (the command line, the
+server) can tell a user's mistake from a bug with one ``except``. Messages say
+what is wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class ModelyardError(Exception):
+    """Base class of every error modelyard raises on purpose."""
+
+
+class ConfigError(ModelyardError):
+    """The project's ``[tool.modelyard]`` configuration is missing or invalid."""
+
+
+class DataError(ModelyardError):
+    """A dataset returned data that cannot be used for training or scoring."""
+
+
+class NotTrainedError(ModelyardError):
+    """The model was asked to predict or be saved before it was trained."""
+
+
+class SchemaError(ModelyardError):
+    """Input features do not match the feature schema learned at training."""
+
+
+class ArtifactError(ModelyardError):
+    """A saved model cannot be found, read or trusted."""
+
+
+class RunLogWarning(UserWarning):
+    """A run record could not be written; the run itself went on."""

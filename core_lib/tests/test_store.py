@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+import skops.io
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer
+
+from modelyard import ArtifactError, Model, NotTrainedError, load_model
+from modelyard.artifact import CARD_FILE, MODEL_FILE
+from modelyard.data import demo_dataset
+from modelyard.store import ModelStore
+
+
+class HomeMadeClassifier:
+    """A class scikit-learn does not know, so modelyard does not trust it by default."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def predict_proba(self, X):
+        return np.tile([1.0, 0.0], (len(X), 1))
+
+
+def _save_iris(store: str) -> int:
+    model = Model(LogisticRegression(max_iter=200), name="iris").train(demo_dataset("iris"))
+    return model.save(store).version
+
+
+def test_save_writes_the_model_and_its_card_into_version_1(trained_classifier, workdir):
+    ref = trained_classifier.save("models")
+
+    assert ref.path == workdir / "models" / "cancer" / "1"
+    assert sorted(p.name for p in ref.path.iterdir()) == [CARD_FILE, MODEL_FILE]
+
+
+def test_each_save_takes_the_next_version(trained_classifier):
+    versions = [trained_classifier.save("models").version for _ in range(3)]
+
+    assert versions == [1, 2, 3]
+
+
+def test_model_card_describes_the_model(trained_classifier, binary_data):
+    trained_classifier.score(binary_data)
+    card = json.loads((trained_classifier.save("models").path / CARD_FILE).read_text())
+
+    assert card["name"] == "cancer"
+    assert card["estimator"] == "sklearn.pipeline.Pipeline"
+    assert card["features"][0] == {"name": "mean radius", "kind": "number"}
+    assert card["classes"] == [0, 1]
+    assert set(card["metrics"]) == {"accuracy", "roc_auc", "f1"}
+    assert {"python", "scikit-learn", "modelyard"} <= set(card["versions"])
+    assert len(card["sha256"]) == 64
+
+
+def test_saving_an_untrained_model_says_to_train_first(classifier):
+    with pytest.raises(NotTrainedError, match="train"):
+        classifier.save("models")
+
+
+def test_a_loaded_model_predicts_what_the_saved_one_did(trained_classifier, binary_data):
+    trained_classifier.save("models")
+
+    loaded = load_model("models/cancer")
+
+    np.testing.assert_array_equal(
+        loaded.predict(binary_data.x), trained_classifier.predict(binary_data.x)
+    )
+    np.testing.assert_array_equal(
+        loaded.predict_proba(binary_data.x), trained_classifier.predict_proba(binary_data.x)
+    )
+    assert loaded.schema == trained_classifier.schema
+
+
+def test_load_model_takes_the_latest_version_or_the_one_asked_for(trained_classifier):
+    for _ in range(3):
+        trained_classifier.save("models")
+
+    assert load_model("models/cancer").ref.version == 3
+    assert load_model("models/cancer@2").ref.version == 2
+    assert load_model("models/cancer/1").ref.version == 1
+
+
+def test_load_model_of_a_missing_version_lists_the_saved_ones(trained_classifier):
+    trained_classifier.save("models")
+
+    with pytest.raises(ArtifactError, match=r"no version 7.*versions: 1"):
+        load_model("models/cancer@7")
+
+
+def test_load_model_of_a_path_without_a_model_says_how_to_make_one():
+    with pytest.raises(ArtifactError, match="modelyard train"):
+        load_model("models/nothing-here")
+
+
+def test_a_model_file_changed_after_saving_is_refused(trained_classifier):
+    path = trained_classifier.save("models").path / MODEL_FILE
+    payload = bytearray(path.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF
+    path.write_bytes(bytes(payload))
+
+    with pytest.raises(ArtifactError, match="does not match the sha256"):
+        load_model("models/cancer")
+
+
+def test_a_type_nobody_trusted_is_refused_even_with_a_matching_hash(trained_classifier):
+    folder = trained_classifier.save("models").path
+    # An attacker swaps in a model that calls os.system and fixes up the card's hash.
+    payload = skops.io.dumps(FunctionTransformer(func=os.system))
+    (folder / MODEL_FILE).write_bytes(payload)
+    card = json.loads((folder / CARD_FILE).read_text())
+    card["sha256"] = __import__("hashlib").sha256(payload).hexdigest()
+    (folder / CARD_FILE).write_text(json.dumps(card))
+
+    with pytest.raises(ArtifactError, match=r"does not trust: .*system"):
+        load_model(folder)
+
+
+def test_a_home_made_estimator_loads_only_when_the_caller_trusts_it(binary_data):
+    Model(HomeMadeClassifier(), name="home").train(binary_data).save("models")
+    type_name = f"{__name__}.HomeMadeClassifier"
+
+    with pytest.raises(ArtifactError, match=f"trusted=\\['{type_name}'\\]"):
+        load_model("models/home")
+    assert load_model("models/home", trusted=[type_name]).predict(
+        binary_data.x.head(2)
+    ).tolist() == [0, 0]
+
+
+def test_a_failed_save_leaves_no_version_and_no_staging_files(workdir):
+    store = ModelStore(workdir / "models")
+
+    def crash(folder, version):
+        folder.mkdir(parents=True)
+        (folder / MODEL_FILE).write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.publish("cancer", crash)
+    assert store.versions("cancer") == []
+    assert list((workdir / "models" / ".staging").iterdir()) == []
+
+
+def test_concurrent_saves_get_distinct_versions(workdir):
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        versions = list(pool.map(_save_iris, [str(workdir / "models")] * 4))
+
+    assert sorted(versions) == [1, 2, 3, 4]
+    assert ModelStore(workdir / "models").versions("iris") == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("name", ["../escape", ".hidden", "a b"])
+def test_a_model_name_that_is_not_a_safe_folder_name_is_refused(trained_classifier, name):
+    trained_classifier.name = name
+
+    with pytest.raises(ArtifactError, match="cannot be used as a folder name"):
+        trained_classifier.save("models")
