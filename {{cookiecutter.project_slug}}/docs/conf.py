@@ -1,11 +1,10 @@
 """Sphinx configuration; the project's name and author come from pyproject.toml."""
 
-import sys
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:
+except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 _project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]

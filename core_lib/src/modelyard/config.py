@@ -39,7 +39,7 @@ class Settings:
     Attributes:
         root: folder of the project's pyproject.toml (the current folder if there is none).
         name: name under which the model is saved; defaults to ``[project] name``.
-        model: ``module:attribute`` of a function returning a :class:`modelyard.Model`.
+        model: ``module:attribute`` of a function returning a :class:`~modelyard.model.Model`.
         dataset: ``module:attribute`` of a :class:`modelyard.data.Dataset` subclass.
         model_dir: folder of the model store.
         run_dir: folder of the run log.
@@ -57,7 +57,7 @@ class Settings:
     random_state: int = 42
 
     def build_model(self) -> Any:
-        """Call the project's model factory and return the :class:`modelyard.Model` it builds."""
+        """Call the project's model factory and return the Model it builds."""
         from modelyard.model import Model
 
         factory = _import(self._required("model"), "model")
@@ -111,7 +111,8 @@ def load_settings(start: Path | None = None, *, required: bool = False) -> Setti
 
     Args:
         start: folder to look for a pyproject.toml from (and then up); the current one by default.
-        required: raise :class:`ConfigError` when no project configuration is found.
+        required: raise :class:`~modelyard.exceptions.ConfigError` when no project
+            configuration is found.
     """
     pyproject = find_pyproject(start)
     if pyproject is None:

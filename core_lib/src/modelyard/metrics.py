@@ -10,7 +10,9 @@ from sklearn import metrics as skm
 
 from modelyard.exceptions import ModelyardError
 
+#: Metrics reported for a classifier when none are configured.
 CLASSIFICATION_METRICS = ("accuracy", "roc_auc", "f1")
+#: Metrics reported for a regressor when none are configured.
 REGRESSION_METRICS = ("r2", "rmse", "mae")
 
 

@@ -145,7 +145,7 @@ class Model:
 
         Returns:
             where the version was written; ``str(ref)`` can be given to
-            :func:`modelyard.load_model` and ``modelyard serve``.
+            :func:`~modelyard.store.load_model` and ``modelyard serve``.
         """
         if not self.is_trained:
             raise NotTrainedError("the model has not been trained; call train(data) before save()")
