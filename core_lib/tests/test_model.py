@@ -184,3 +184,10 @@ def test_an_estimator_of_unknown_kind_asks_for_the_task():
     with pytest.raises(ModelyardError, match="task='regression'"):
         Model(Bare())
     assert Model(Bare(), task="regression").task == "regression"
+
+
+def test_an_unknown_metric_is_refused_before_anything_is_fitted(classifier, binary_data):
+    with pytest.raises(ModelyardError, match="unknown metric 'acuracy'; choose from accuracy"):
+        classifier.score(binary_data, metrics=("acuracy",))
+
+    assert not classifier.is_trained

@@ -59,15 +59,20 @@ def default_metrics(task: str) -> tuple[str, ...]:
     return CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
 
 
+def check_metric_names(names: Sequence[str]) -> None:
+    """Raise a :class:`~modelyard.exceptions.ModelyardError` naming any unknown metric."""
+    unknown = [name for name in names if name not in _METRICS]
+    if unknown:
+        raise ModelyardError(
+            f"unknown metric {', '.join(map(repr, unknown))}; choose from {', '.join(_METRICS)}"
+        )
+
+
 def compute_metrics(names: Sequence[str], predictions: Predictions) -> dict[str, float]:
     """Compute each named metric; binary and multiclass targets are both handled.
 
     F1 is binary F1 of the second class for two classes and macro-averaged
     otherwise; ROC AUC is one-vs-rest for more than two classes.
     """
-    unknown = [name for name in names if name not in _METRICS]
-    if unknown:
-        raise ModelyardError(
-            f"unknown metric {', '.join(map(repr, unknown))}; choose from {', '.join(_METRICS)}"
-        )
+    check_metric_names(names)
     return {name: _METRICS[name](predictions) for name in names}

@@ -11,7 +11,7 @@ from modelyard.artifact import ModelCard, library_versions, write_artifact
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import ModelyardError, NotTrainedError
-from modelyard.metrics import Predictions, compute_metrics, default_metrics
+from modelyard.metrics import Predictions, check_metric_names, compute_metrics, default_metrics
 from modelyard.result import Result
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import FeatureSchema
@@ -95,6 +95,8 @@ class Model:
         """
         settings = load_settings()
         started = utc_now()
+        names = metrics or default_metrics(self.task)
+        check_metric_names(names)  # before fitting, so a typo costs nothing
         split = data.split(
             test_size=settings.test_size if test_size is None else test_size,
             random_state=settings.random_state if random_state is None else random_state,
@@ -102,7 +104,6 @@ class Model:
         )
         self._fit(split.x_train, split.y_train)
         predictions = self._predictions(split.x_test, split.y_test)
-        names = metrics or default_metrics(self.task)
         self.result = Result(
             model_name=self.resolve_name(settings),
             estimator=type(self.estimator).__name__,
