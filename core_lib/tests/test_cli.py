@@ -94,3 +94,13 @@ def test_version_flag_prints_the_version(capsys):
 
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("modelyard 0.")
+
+
+def test_a_port_that_is_not_a_number_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setenv("MODELYARD_PORT", "eighty")
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "models/x"])
+
+    assert exit_info.value.code == 2
+    assert "invalid int value: 'eighty'" in capsys.readouterr().err

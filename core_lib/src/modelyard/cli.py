@@ -62,12 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         help="what `modelyard train` printed (default: $MODELYARD_MODEL, else the latest "
         "version of this project's model)",
     )
-    serve.add_argument("--host", default=os.environ.get("MODELYARD_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("MODELYARD_PORT", "8000")))
+    # String defaults go through type=int too, so a bad $MODELYARD_PORT is a usage error.
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("MODELYARD_HOST", "127.0.0.1"),
+        help="address to listen on (default: $MODELYARD_HOST, else 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get("MODELYARD_PORT", "8000"),
+        help="port to listen on (default: $MODELYARD_PORT, else 8000)",
+    )
     serve.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("MODELYARD_WORKERS", "1")),
+        default=os.environ.get("MODELYARD_WORKERS", "1"),
         help="worker processes (default: $MODELYARD_WORKERS, else 1)",
     )
     serve.set_defaults(handler=_serve)
