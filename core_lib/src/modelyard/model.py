@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,10 @@ class Model:
     def is_classifier(self) -> bool:
         """Whether the model predicts classes."""
         return self.task == "classification"
+
+    def resolve_name(self, settings: Settings) -> str:
+        """The name to save and log under: this model's, else the project's, else the class's."""
+        return self.name or settings.name or type(self.estimator).__name__.lower()
 
     def score(
         self,
@@ -193,10 +198,6 @@ class Model:
             classes=np.asarray(self.classes) if self.classes is not None else None,
         )
 
-    def resolve_name(self, settings: Settings) -> str:
-        """The name to save and log under: this model's, else the project's, else the class's."""
-        return self.name or settings.name or type(self.estimator).__name__.lower()
-
     def _card(self, name: str, version: int) -> ModelCard:
         assert self.schema is not None
         return ModelCard(
@@ -215,7 +216,7 @@ class Model:
     def _record(
         self,
         kind: str,
-        started: Any,
+        started: datetime,
         settings: Settings,
         run_dir: Path | str | None,
         data: Dataset,

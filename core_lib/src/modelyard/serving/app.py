@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from modelyard.exceptions import ConfigError, NotTrainedError
 from modelyard.model import Model
-from modelyard.schema import FeatureSchema
+from modelyard.schema import Feature, FeatureSchema
 from modelyard.store import load_model
 
 MODEL_ENV = "MODELYARD_MODEL"
@@ -89,17 +89,16 @@ def create_app_from_env() -> FastAPI:
 
 def _rows_type(schema: FeatureSchema) -> Any:
     """A list-of-rows body type whose rows have exactly the schema's features."""
-    fields: dict[str, Any] = {
-        f"f{i}": (
-            Annotated[_PYTHON_TYPES[f.kind], Field(alias=f.name, strict=True, allow_inf_nan=False)]
-            if f.kind == "number"
-            else Annotated[_PYTHON_TYPES[f.kind], Field(alias=f.name, strict=True)],
-            ...,
-        )
-        for i, f in enumerate(schema.features)
-    }
+    # Field names must be identifiers; the real feature names are the aliases.
+    fields = {f"f{i}": (_field_type(feature), ...) for i, feature in enumerate(schema.features)}
     row = create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
     return Annotated[list[row], Body(min_length=1)]  # type: ignore[valid-type]
+
+
+def _field_type(feature: Feature) -> Any:
+    """One feature's type: its JSON name, no coercion from other types, finite numbers only."""
+    finite = {"allow_inf_nan": False} if feature.kind == "number" else {}
+    return Annotated[_PYTHON_TYPES[feature.kind], Field(alias=feature.name, strict=True, **finite)]
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
