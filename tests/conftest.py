@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import subprocess
 import sys
 import threading
 import venv
@@ -90,12 +89,4 @@ def local_predictions(baked: Path, project_env: Path, rows: list[dict]) -> list:
         "import json, sys; from modelyard import load_model; "
         f"print(json.dumps(load_model('models/{PROJECT}').predict(json.load(sys.stdin)).tolist()))"
     )
-    done = subprocess.run(
-        [project_env / "python", "-c", code],
-        cwd=baked,
-        input=json.dumps(rows),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    return json.loads(run([project_env / "python", "-c", code], cwd=baked, input=json.dumps(rows)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -47,5 +48,5 @@ def test_every_pre_commit_hook_passes_on_the_fresh_project(baked, project_env, t
     run(
         [project_env / "pre-commit", "run", "--all-files"],
         cwd=copy,
-        env={**__import__("os").environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")},
+        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")},
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -117,7 +118,7 @@ def test_a_type_nobody_trusted_is_refused_even_with_a_matching_hash(trained_clas
     payload = skops.io.dumps(FunctionTransformer(func=os.system))
     (folder / MODEL_FILE).write_bytes(payload)
     card = json.loads((folder / CARD_FILE).read_text())
-    card["sha256"] = __import__("hashlib").sha256(payload).hexdigest()
+    card["sha256"] = hashlib.sha256(payload).hexdigest()
     (folder / CARD_FILE).write_text(json.dumps(card))
 
     with pytest.raises(ArtifactError, match=r"does not trust: .*system"):
