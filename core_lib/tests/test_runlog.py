@@ -5,11 +5,13 @@ import json
 import pytest
 
 from modelyard.exceptions import RunLogWarning
+from modelyard.provenance import data_fingerprint
 from modelyard.runlog import read_run
 
 
 def _records(folder):
     return [read_run(p) for p in sorted(folder.glob("*.json"))]
+
 
 
 def test_score_writes_a_run_record_with_its_metrics(classifier, binary_data, workdir):
@@ -19,7 +21,12 @@ def test_score_writes_a_run_record_with_its_metrics(classifier, binary_data, wor
     assert record.kind == "score"
     assert record.model_name == "cancer"
     assert record.metrics == result.metrics
-    assert record.data == {"dataset": "DemoDataset", "rows": 569, "columns": 30}
+    assert record.data == {
+        "dataset": "DemoDataset",
+        "rows": 569,
+        "columns": 30,
+        "fingerprint": data_fingerprint(binary_data.x, binary_data.y),
+    }
     assert record.duration_s >= 0
 
 

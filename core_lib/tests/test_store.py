@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
 from modelyard import ArtifactError, Model, NotTrainedError, load_model
-from modelyard.artifact import CARD_FILE, MODEL_FILE
+from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
 from modelyard.data import demo_dataset
 from modelyard.store import ModelStore
 
@@ -114,11 +114,12 @@ def test_a_model_file_changed_after_saving_is_refused(trained_classifier):
 
 def test_a_type_nobody_trusted_is_refused_even_with_a_matching_hash(trained_classifier):
     folder = trained_classifier.save("models").path
-    # An attacker swaps in a model that calls os.system and fixes up the card's hash.
+    # An attacker swaps in a model that calls os.system and fixes up both hashes.
     payload = skops.io.dumps(FunctionTransformer(func=os.system))
     (folder / MODEL_FILE).write_bytes(payload)
     card = json.loads((folder / CARD_FILE).read_text())
     card["sha256"] = hashlib.sha256(payload).hexdigest()
+    card["card_sha256"] = card_digest(card)
     (folder / CARD_FILE).write_text(json.dumps(card))
 
     with pytest.raises(ArtifactError, match=r"does not trust: .*system"):

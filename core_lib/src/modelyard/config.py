@@ -6,9 +6,12 @@ A project names its model factory and its dataset class there::
     model = "churn_model.model:build_model"
     dataset = "churn_model.data:ChurnData"
 
-Every other key has a default (see :class:`Settings`), and every key can be
-overridden by an environment variable ``MODELYARD_<KEY>`` (``MODELYARD_RUN_DIR=/tmp/runs``).
-Relative paths are relative to the folder holding the pyproject.toml.
+Every other key has a default (see :class:`Settings` and :data:`DEFAULTS`), and
+every key can be overridden by an environment variable ``MODELYARD_<KEY>``
+(``MODELYARD_RUN_DIR=/tmp/runs``; lists such as ``metrics`` are comma-separated
+there: ``MODELYARD_METRICS=accuracy,f1``). Relative paths are relative to the
+folder holding the pyproject.toml. An unknown key or a bad value is one
+:class:`~modelyard.exceptions.ConfigError` naming the key and what it allows.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import dataclasses
 import importlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +44,16 @@ class Settings:
         name: name under which the model is saved; defaults to ``[project] name``.
         model: ``module:attribute`` of a function returning a :class:`~modelyard.model.Model`.
         dataset: ``module:attribute`` of a :class:`modelyard.data.Dataset` subclass.
-        model_dir: folder of the model store.
+        model_dir: folder of the model store (used when ``store`` is not set).
+        store: the model store as a folder or an fsspec URL (``s3://bucket/models``);
+            set this or ``model_dir``, not both.
         run_dir: folder of the run log.
-        test_size: share of rows held out by ``score``.
+        test_size: share of rows held out by ``score`` without cross-validation.
         random_state: seed of every split.
+        cv: folds of cross-validation in ``score``; 0 scores on one holdout split.
+        n_jobs: processes for cross-validation; -1 uses every core.
+        metrics: metric names ``score`` reports; empty means the task's defaults
+            (see :mod:`modelyard.metrics`).
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -52,9 +61,18 @@ class Settings:
     model: str | None = None
     dataset: str | None = None
     model_dir: Path = Path("models")
+    store: str | None = None
     run_dir: Path = Path("runs")
     test_size: float = 0.25
     random_state: int = 42
+    cv: int = 0
+    n_jobs: int = 1
+    metrics: tuple[str, ...] = ()
+
+    @property
+    def store_url(self) -> str:
+        """Where models are saved: ``store`` if set, else the ``model_dir`` folder."""
+        return self.store if self.store is not None else str(self.model_dir)
 
     def build_model(self) -> Any:
         """Call the project's model factory and return the Model it builds."""
@@ -137,6 +155,11 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
             f"unknown key {', '.join(map(repr, unknown))} in [tool.modelyard]; "
             f"allowed keys: {', '.join(_FIELDS)}"
         )
+    if "store" in table and "model_dir" in table:
+        raise ConfigError(
+            "[tool.modelyard] sets both model_dir and store; keep one: store for a URL "
+            "(s3://bucket/models), model_dir for a local folder"
+        )
     values = dict(table)
     for key in _FIELDS:
         env = os.environ.get(ENV_PREFIX + key.upper())
@@ -146,30 +169,100 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         settings, **{key: _coerce(key, value) for key, value in values.items()}
     )
     # Paths in the file are relative to the project, not to wherever the command runs.
+    store = result.store
+    if store is not None and "://" not in store:
+        store = str(result.root / store)
     return dataclasses.replace(
-        result, model_dir=result.root / result.model_dir, run_dir=result.root / result.run_dir
+        result,
+        model_dir=result.root / result.model_dir,
+        run_dir=result.root / result.run_dir,
+        store=store,
     )
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError
+    return int(value)
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    number = float(value)
+    if not 0 < number < 1:
+        raise ValueError
+    return number
+
+
+def _folds(value: Any) -> int:
+    folds = _integer(value)
+    if folds < 0 or folds == 1:
+        raise ValueError
+    return folds
+
+
+def _n_jobs(value: Any) -> int:
+    jobs = _integer(value)
+    if jobs == 0:
+        raise ValueError
+    return jobs
+
+
+def _metric_names(value: Any) -> tuple[str, ...]:
+    from modelyard.metrics import is_known_metric
+
+    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError
+    if not all(is_known_metric(name) for name in names if name):
+        raise ValueError
+    return tuple(name for name in names if name)
+
+
+def _metrics_allowed() -> str:
+    from modelyard.metrics import known_metrics
+
+    return "a list of metric names (empty for the task's defaults) from: " + ", ".join(
+        known_metrics()
+    )
+
+
+#: For each key: how its value is read, and what it may be (said in errors).
+_RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
+    "name": (_text, "a model name (text)"),
+    "model": (_text, "'module:attribute' of a function returning a modelyard.Model"),
+    "dataset": (_text, "'module:attribute' of a modelyard.data.Dataset subclass"),
+    "model_dir": (lambda v: Path(_text(v)), "a folder path"),
+    "store": (_text, "a folder path or an fsspec URL such as s3://bucket/models"),
+    "run_dir": (lambda v: Path(_text(v)), "a folder path"),
+    "test_size": (_fraction, "a number between 0 and 1 (exclusive)"),
+    "random_state": (_integer, "an integer"),
+    "cv": (_folds, "0 (one holdout split) or a number of folds of at least 2"),
+    "n_jobs": (_n_jobs, "a whole number other than 0 (-1 for every core)"),
+    "metrics": (_metric_names, _metrics_allowed),
+}
+
+#: Every key's default, as documented (paths are relative to the project folder).
+DEFAULTS: dict[str, Any] = {
+    key: (f.default if f.default is not dataclasses.MISSING else None) for key, f in _FIELDS.items()
+}
+
+
 def _coerce(key: str, value: Any) -> Any:
-    kind = _FIELDS[key].type
+    parse, allowed = _RULES[key]
     try:
-        if kind == "float":
-            number = float(value)
-            if key == "test_size" and not 0 < number < 1:
-                raise ValueError
-            return number
-        if kind == "int":
-            return int(value)
-        if kind == "Path":
-            return Path(str(value))
-        return str(value)
-    except (TypeError, ValueError):
-        allowed = {"float": "a number", "int": "an integer"}.get(kind, "text")
-        if key == "test_size":
-            allowed = "a number between 0 and 1"
+        return parse(value)
+    except (TypeError, ValueError, AttributeError):
+        text = allowed() if callable(allowed) else allowed
         raise ConfigError(
-            f"[tool.modelyard] {key} = {value!r} is invalid; it must be {allowed}"
+            f"[tool.modelyard] {key} = {value!r} is invalid; it must be {text}"
         ) from None
 
 

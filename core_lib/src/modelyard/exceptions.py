@@ -34,3 +34,7 @@ class ArtifactError(ModelyardError):
 
 class RunLogWarning(UserWarning):
     """A run record could not be written; the run itself went on."""
+
+
+class VersionWarning(UserWarning):
+    """A saved model was made with other library versions than the ones loading it."""

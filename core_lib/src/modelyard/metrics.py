@@ -1,9 +1,18 @@
-"""Metrics: the default set per task, computed from predictions made once."""
+"""Metrics: the default set per task, computed from predictions made once.
+
+A metric name is one of modelyard's own (:data:`CLASSIFICATION_METRICS`,
+:data:`REGRESSION_METRICS`: computed from one set of predictions, binary and
+multiclass alike) or any scikit-learn scorer name (``balanced_accuracy``,
+``neg_log_loss``, ``precision_macro``, ...; see
+:func:`sklearn.metrics.get_scorer_names`), reported as scikit-learn's scorer
+reports it (so ``neg_*`` scorers are negative).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn import metrics as skm
@@ -59,13 +68,58 @@ def default_metrics(task: str) -> tuple[str, ...]:
     return CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
 
 
+def known_metrics() -> list[str]:
+    """Every accepted metric name: modelyard's own first, then scikit-learn's scorers."""
+    return [*_METRICS, *(n for n in sorted(skm.get_scorer_names()) if n not in _METRICS)]
+
+
+def is_known_metric(name: str) -> bool:
+    """Whether ``name`` is one of :func:`known_metrics`."""
+    return name in _METRICS or name in skm.get_scorer_names()
+
+
 def check_metric_names(names: Sequence[str]) -> None:
     """Raise a :class:`~modelyard.exceptions.ModelyardError` naming any unknown metric."""
-    unknown = [name for name in names if name not in _METRICS]
+    unknown = [name for name in names if not is_known_metric(name)]
     if unknown:
         raise ModelyardError(
-            f"unknown metric {', '.join(map(repr, unknown))}; choose from {', '.join(_METRICS)}"
+            f"unknown metric {', '.join(map(repr, unknown))}; choose from "
+            f"{', '.join(known_metrics())}"
         )
+
+
+def measure(
+    names: Sequence[str], estimator: Any, X: Any, y: Any, classes: Sequence[Any] | None
+) -> tuple[dict[str, float], Predictions]:
+    """Measure a fitted estimator on ``X``, ``y``: each named metric, and the predictions.
+
+    modelyard's own metrics come from one set of predictions; any other name is
+    scikit-learn's scorer of that name, called on the estimator.
+    """
+    check_metric_names(names)
+    has_proba = classes is not None and callable(getattr(estimator, "predict_proba", None))
+    predictions = Predictions(
+        y_true=np.asarray(y),
+        y_pred=np.asarray(estimator.predict(X)),
+        y_proba=np.asarray(estimator.predict_proba(X)) if has_proba else None,
+        classes=np.asarray(classes) if classes is not None else None,
+    )
+    values = {}
+    for name in names:
+        if name in _METRICS:
+            values[name] = _METRICS[name](predictions)
+        else:
+            values[name] = _scorer(name, estimator, X, y)
+    return values, predictions
+
+
+def _scorer(name: str, estimator: Any, X: Any, y: Any) -> float:
+    try:
+        return float(skm.get_scorer(name)(estimator, X, y))
+    except (AttributeError, TypeError, ValueError) as error:
+        raise ModelyardError(
+            f"metric '{name}' cannot be computed for {type(estimator).__name__}: {error}"
+        ) from None
 
 
 def compute_metrics(names: Sequence[str], predictions: Predictions) -> dict[str, float]:
@@ -74,5 +128,11 @@ def compute_metrics(names: Sequence[str], predictions: Predictions) -> dict[str,
     F1 is binary F1 of the second class for two classes and macro-averaged
     otherwise; ROC AUC is one-vs-rest for more than two classes.
     """
-    check_metric_names(names)
+    own = [name for name in names if name in _METRICS]
+    if len(own) != len(names):
+        check_metric_names(names)
+        raise ModelyardError(
+            "compute_metrics takes modelyard's own metrics only; use measure() for "
+            "scikit-learn scorer names"
+        )
     return {name: _METRICS[name](predictions) for name in names}

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from modelyard.artifact import ModelCard, library_versions, write_artifact
+from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
-from modelyard.exceptions import ModelyardError, NotTrainedError
-from modelyard.metrics import Predictions, check_metric_names, compute_metrics, default_metrics
+from modelyard.exceptions import DataError, ModelyardError, NotTrainedError
+from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
+from modelyard.provenance import data_fingerprint, git_state
 from modelyard.result import Result
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import FeatureSchema
@@ -45,6 +48,8 @@ class Model:
         classes: class labels of a trained classifier, else None.
         result: the :class:`~modelyard.result.Result` of the last :meth:`score`.
         ref: where the model was last saved to or loaded from.
+        data_fingerprint: fingerprint of the rows the model was last fitted on
+            (see :func:`modelyard.provenance.data_fingerprint`).
     """
 
     def __init__(self, estimator: Any, name: str | None = None, *, task: str | None = None):
@@ -63,6 +68,8 @@ class Model:
         self.classes: list[Any] | None = None
         self.result: Result | None = None
         self.ref: ModelRef | None = None
+        self.data_fingerprint: str | None = None
+        self._training_rows: int | None = None
         self._train_record: Path | None = None
 
     def __repr__(self) -> str:
@@ -87,39 +94,112 @@ class Model:
         self,
         data: Dataset,
         *,
+        cv: int | None = None,
         test_size: float | None = None,
         random_state: int | None = None,
-        metrics: tuple[str, ...] | None = None,
+        metrics: tuple[str, ...] | list[str] | None = None,
+        n_jobs: int | None = None,
         run_dir: Path | str | None = None,
     ) -> Result:
-        """Fit on a training split and measure on the held-out rest.
+        """Measure the model: on a held-out split, or by ``cv``-fold cross-validation.
+
+        Without cross-validation (``cv=0``, the default) the model is fitted on a
+        training split and measured on the held-out rest, and stays fitted on
+        the training split. With ``cv=k`` (k >= 2) a fresh copy of the estimator
+        is fitted on each of k folds (stratified for classifiers); the result
+        holds each metric's mean in ``metrics`` and its standard deviation over
+        the folds in ``std``, and this model itself is left as it was.
 
         Unset arguments come from the project's configuration (see
-        :mod:`modelyard.config`). The model stays fitted on the training split,
-        and the result is kept in :attr:`result` and written to the run log.
+        :mod:`modelyard.config`). ``metrics`` takes modelyard's metric names or
+        any scikit-learn scorer name (see :mod:`modelyard.metrics`). The result is
+        kept in :attr:`result` and written to the run log.
         """
         settings = load_settings()
         started = utc_now()
-        names = metrics or default_metrics(self.task)
+        names = tuple(metrics or settings.metrics or default_metrics(self.task))
         check_metric_names(names)  # before fitting, so a typo costs nothing
-        split = data.split(
-            test_size=settings.test_size if test_size is None else test_size,
-            random_state=settings.random_state if random_state is None else random_state,
-            stratify=self.is_classifier,
+        folds = settings.cv if cv is None else cv
+        if isinstance(folds, bool) or not isinstance(folds, int) or folds < 0 or folds == 1:
+            raise ModelyardError(
+                f"cv must be 0 (one holdout split) or a number of folds of at least 2, "
+                f"not {folds!r}"
+            )
+        seed = settings.random_state if random_state is None else random_state
+        if folds:
+            jobs = settings.n_jobs if n_jobs is None else n_jobs
+            self.result = self._cross_validate(data, names, folds, seed, jobs, settings)
+        else:
+            share = settings.test_size if test_size is None else test_size
+            self.result = self._holdout(data, names, share, seed, settings)
+        options = {"cv": folds, "random_state": seed, "metrics": list(names)}
+        if not folds:
+            options["test_size"] = settings.test_size if test_size is None else test_size
+        self._record(
+            "score",
+            started,
+            settings,
+            run_dir,
+            data,
+            metrics=self.result.metrics,
+            metrics_std=self.result.std,
+            options=options,
         )
+        return self.result
+
+    def _holdout(
+        self, data: Dataset, names: tuple[str, ...], test_size: float, seed: int, settings: Settings
+    ) -> Result:
+        split = data.split(test_size=test_size, random_state=seed, stratify=self.is_classifier)
         self._fit(split.x_train, split.y_train)
-        predictions = self._predictions(split.x_test, split.y_test)
-        self.result = Result(
+        values, predictions = measure(
+            names, self.estimator, split.x_test, split.y_test, self.classes
+        )
+        return Result(
             model_name=self.resolve_name(settings),
             estimator=type(self.estimator).__name__,
             task=self.task,
-            metrics=compute_metrics(names, predictions),
+            metrics=values,
             n_train=len(split.x_train),
             n_test=len(split.x_test),
             predictions=predictions,
         )
-        self._record("score", started, settings, run_dir, data, metrics=self.result.metrics)
-        return self.result
+
+    def _cross_validate(
+        self,
+        data: Dataset,
+        names: tuple[str, ...],
+        folds: int,
+        seed: int,
+        n_jobs: int,
+        settings: Settings,
+    ) -> Result:
+        from joblib import Parallel, delayed
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        splitter_class = StratifiedKFold if self.is_classifier else KFold
+        splitter = splitter_class(n_splits=folds, shuffle=True, random_state=seed)
+        x, y = data.x, data.y
+        try:
+            splits = list(splitter.split(x, y))
+        except ValueError as error:
+            raise DataError(f"cannot make {folds} folds of {len(x)} rows: {error}") from None
+        outcomes = Parallel(n_jobs=n_jobs)(
+            delayed(_measure_fold)(self.estimator, x, y, train, test, names, self.is_classifier)
+            for train, test in splits
+        )
+        table = pd.DataFrame([values for values, _ in outcomes], columns=list(names))
+        return Result(
+            model_name=self.resolve_name(settings),
+            estimator=type(self.estimator).__name__,
+            task=self.task,
+            metrics={name: float(table[name].mean()) for name in names},
+            std={name: float(table[name].std(ddof=0)) for name in names},
+            n_train=len(x) - len(x) // folds,
+            n_test=len(x),
+            predictions=_out_of_fold([p for _, p in outcomes]),
+            cv=folds,
+        )
 
     def train(self, data: Dataset, *, run_dir: Path | str | None = None) -> Model:
         """Fit on all of ``data`` and write a run record; returns the model itself."""
@@ -129,13 +209,48 @@ class Model:
         self._train_record = self._record("train", started, settings, run_dir, data)
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, *, threshold: float | None = None) -> np.ndarray:
         """Predict labels (classifier) or values (regressor) for the rows of ``X``.
 
         ``X`` is checked against the feature schema learned at training;
         columns are put in training order.
+
+        Args:
+            X: the rows to predict (see :meth:`modelyard.schema.FeatureSchema.validate`).
+            threshold: binary classifiers with ``predict_proba`` only: predict the
+                second class of :attr:`classes` when its probability is at least
+                this, the first class otherwise (the estimator's own rule when None).
         """
-        return self.estimator.predict(self._checked(X))
+        if threshold is None:
+            return self.estimator.predict(self._checked(X))
+        self._check_threshold(threshold)
+        assert self.classes is not None
+        positive = self.predict_proba(X)[:, 1] >= threshold
+        return np.where(positive, self.classes[1], self.classes[0])
+
+    def _check_threshold(self, threshold: Any) -> None:
+        if not self.is_trained:
+            raise NotTrainedError(
+                "the model has not been trained; call train(data) or load a saved model first"
+            )
+        if not self.is_classifier:
+            raise ModelyardError(
+                "threshold applies to binary classifiers; this model is a regressor"
+            )
+        if self.classes is None or len(self.classes) != 2:
+            count = "unknown" if self.classes is None else len(self.classes)
+            raise ModelyardError(
+                f"threshold applies to binary classifiers; this model has {count} classes. "
+                "Use predict_proba and choose per class"
+            )
+        if not callable(getattr(self.estimator, "predict_proba", None)):
+            raise ModelyardError(
+                f"threshold needs predict_proba, which {type(self.estimator).__name__} lacks"
+            )
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            raise ModelyardError(f"threshold must be a number from 0 to 1, not {threshold!r}")
+        if not 0 <= threshold <= 1:
+            raise ModelyardError(f"threshold must be between 0 and 1, not {threshold}")
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities for the rows of ``X``, one column per class in :attr:`classes`."""
@@ -146,8 +261,22 @@ class Model:
             )
         return self.estimator.predict_proba(self._checked(X))
 
-    def save(self, store: Path | str | None = None) -> ModelRef:
-        """Save the trained model as a new version in ``store`` (the project's model_dir).
+    def save(
+        self,
+        store: Path | str | None = None,
+        *,
+        format: str = FORMAT,
+        storage_options: dict[str, Any] | None = None,
+    ) -> ModelRef:
+        """Save the trained model as a new version in ``store``, with its model card.
+
+        Args:
+            store: a folder or an fsspec URL; the project's ``store`` or
+                ``model_dir`` setting when None.
+            format: ``"skops"`` (default; loads without running code), or
+                ``"pickle"`` / ``"joblib"`` for estimators skops cannot write
+                (loading those needs ``allow_pickle=True``).
+            storage_options: options of the fsspec filesystem of a URL.
 
         Returns:
             where the version was written; ``str(ref)`` can be given to
@@ -157,11 +286,12 @@ class Model:
             raise NotTrainedError("the model has not been trained; call train(data) before save()")
         settings = load_settings()
         name = self.resolve_name(settings)
-        target = ModelStore(settings.model_dir if store is None else store)
+        target = ModelStore(settings.store_url if store is None else store, storage_options)
+        git = git_state(settings.root)
         self.ref = target.publish(
             name,
             lambda folder, version: write_artifact(
-                self.estimator, self._card(name, version), folder
+                self.estimator, self._card(name, version, git), folder, format=format
             ),
         )
         attach_artifact(self._train_record, str(self.ref))
@@ -174,11 +304,15 @@ class Model:
         model.schema = FeatureSchema.from_dict(card.features)
         model.classes = card.classes
         model.ref = source
+        model.data_fingerprint = card.data_fingerprint or None
+        model._training_rows = card.training_rows
         return model
 
     def _fit(self, X: Any, y: Any) -> None:
         self.estimator.fit(X, y)
         self.schema = FeatureSchema.from_frame(X)
+        self.data_fingerprint = data_fingerprint(X, y)
+        self._training_rows = len(X)
         classes = getattr(self.estimator, "classes_", None)
         self.classes = np.asarray(classes).tolist() if classes is not None else None
 
@@ -189,16 +323,7 @@ class Model:
             )
         return self.schema.validate(X)
 
-    def _predictions(self, X: Any, y: Any) -> Predictions:
-        has_proba = self.is_classifier and callable(getattr(self.estimator, "predict_proba", None))
-        return Predictions(
-            y_true=np.asarray(y),
-            y_pred=np.asarray(self.estimator.predict(X)),
-            y_proba=np.asarray(self.estimator.predict_proba(X)) if has_proba else None,
-            classes=np.asarray(self.classes) if self.classes is not None else None,
-        )
-
-    def _card(self, name: str, version: int) -> ModelCard:
+    def _card(self, name: str, version: int, git: dict[str, Any] | None) -> ModelCard:
         assert self.schema is not None
         return ModelCard(
             name=name,
@@ -211,6 +336,9 @@ class Model:
             classes=self.classes,
             metrics=dict(self.result.metrics) if self.result else {},
             versions=library_versions(),
+            data_fingerprint=self.data_fingerprint or "",
+            training_rows=self._training_rows,
+            git=git,
         )
 
     def _record(
@@ -221,6 +349,8 @@ class Model:
         run_dir: Path | str | None,
         data: Dataset,
         metrics: dict[str, float] | None = None,
+        metrics_std: dict[str, float] | None = None,
+        options: dict[str, Any] | None = None,
     ) -> Path | None:
         record = RunRecord.finished(
             kind=kind,
@@ -229,9 +359,68 @@ class Model:
             estimator=type(self.estimator).__name__,
             params=_plain_params(self.estimator),
             metrics=dict(metrics or {}),
-            data={"dataset": type(data).__name__, "rows": len(data.x), "columns": data.x.shape[1]},
+            metrics_std=dict(metrics_std or {}),
+            options=dict(options or {}),
+            data={
+                "dataset": type(data).__name__,
+                "rows": len(data.x),
+                "columns": data.x.shape[1],
+                "fingerprint": data_fingerprint(data.x, data.y),
+            },
+            git=git_state(settings.root),
         )
         return write_run(record, Path(settings.run_dir if run_dir is None else run_dir))
+
+
+def _fresh(estimator: Any) -> Any:
+    """An unfitted copy: scikit-learn's clone where it applies, a deep copy otherwise."""
+    if callable(getattr(estimator, "get_params", None)):
+        from sklearn.base import clone
+
+        return clone(estimator)
+    return copy.deepcopy(estimator)
+
+
+def _measure_fold(
+    estimator: Any,
+    x: pd.DataFrame,
+    y: pd.Series,
+    train: np.ndarray,
+    test: np.ndarray,
+    names: tuple[str, ...],
+    is_classifier: bool,
+) -> tuple[dict[str, float], Predictions]:
+    fitted = _fresh(estimator)
+    fitted.fit(x.iloc[train], y.iloc[train])
+    classes = getattr(fitted, "classes_", None) if is_classifier else None
+    return measure(
+        names,
+        fitted,
+        x.iloc[test],
+        y.iloc[test],
+        np.asarray(classes).tolist() if classes is not None else None,
+    )
+
+
+def _out_of_fold(parts: list[Predictions]) -> Predictions:
+    """Every row's prediction from the fold that held it out, folds one after another."""
+    same_classes = all(
+        p.classes is not None
+        and parts[0].classes is not None
+        and np.array_equal(p.classes, parts[0].classes)
+        for p in parts
+    )
+    probabilities = [p.y_proba for p in parts]
+    return Predictions(
+        y_true=np.concatenate([p.y_true for p in parts]),
+        y_pred=np.concatenate([p.y_pred for p in parts]),
+        y_proba=(
+            np.concatenate(probabilities)
+            if same_classes and all(p is not None for p in probabilities)
+            else None
+        ),
+        classes=parts[0].classes if same_classes else None,
+    )
 
 
 def _infer_task(estimator: Any) -> str:

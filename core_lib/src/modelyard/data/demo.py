@@ -19,27 +19,50 @@ def _loaders() -> dict[str, Callable[..., Any]]:
         "diabetes": datasets.load_diabetes,
         "digits": datasets.load_digits,
         "iris": datasets.load_iris,
+        "linnerud": datasets.load_linnerud,
         "wine": datasets.load_wine,
     }
 
 
-#: Names accepted by :func:`demo_dataset`.
-DEMO_DATASETS = ("breast_cancer", "diabetes", "digits", "iris", "wine")
+#: Names accepted by :func:`demo_dataset`: every table scikit-learn ships with its
+#: installation (``load_files``, ``load_svmlight_file`` and the sample images read
+#: your own files or are not tables, so they are not here).
+DEMO_DATASETS = ("breast_cancer", "diabetes", "digits", "iris", "linnerud", "wine")
+
+#: The target columns of linnerud, the one dataset with several; the first is the default.
+LINNERUD_TARGETS = ("Weight", "Waist", "Pulse")
 
 
 class DemoDataset(Dataset):
-    """One of scikit-learn's bundled datasets as a modelyard :class:`Dataset`."""
+    """One of scikit-learn's bundled datasets as a modelyard :class:`Dataset`.
 
-    def __init__(self, name: str) -> None:
+    Args:
+        name: one of :data:`DEMO_DATASETS`.
+        target: for ``linnerud`` only, which of :data:`LINNERUD_TARGETS` to predict.
+    """
+
+    def __init__(self, name: str, target: str | None = None) -> None:
         if name not in DEMO_DATASETS:
             raise DataError(
                 f"unknown demo dataset '{name}'; choose one of: {', '.join(DEMO_DATASETS)}"
             )
+        if name == "linnerud":
+            target = target or LINNERUD_TARGETS[0]
+            if target not in LINNERUD_TARGETS:
+                raise DataError(
+                    f"linnerud has no target '{target}'; choose one of: "
+                    f"{', '.join(LINNERUD_TARGETS)}"
+                )
+        elif target is not None:
+            raise DataError(f"demo dataset '{name}' has one target; do not pass target=")
         self.name = name
+        self.target = target
 
     def load_training_data(self) -> tuple[pd.DataFrame, pd.Series]:
         """Return the dataset's features and target."""
         bunch = _loaders()[self.name](as_frame=True)
+        if self.target is not None:
+            return bunch.data, bunch.target[self.target]
         return bunch.data, bunch.target
 
     def load_prediction_data(self, n_rows: int = 5) -> pd.DataFrame:
@@ -50,11 +73,13 @@ class DemoDataset(Dataset):
         return f"demo_dataset({self.name!r})"
 
 
-def demo_dataset(name: str) -> DemoDataset:
+def demo_dataset(name: str, target: str | None = None) -> DemoDataset:
     """Return scikit-learn's bundled dataset ``name`` (see :data:`DEMO_DATASETS`).
 
     >>> data = demo_dataset("iris")
     >>> data.x.shape
     (150, 4)
+    >>> demo_dataset("linnerud", target="Pulse").y.name
+    'Pulse'
     """
-    return DemoDataset(name)
+    return DemoDataset(name, target)

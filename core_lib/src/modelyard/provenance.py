@@ -1,0 +1,61 @@
+"""Where a model came from: a fingerprint of its training data and the project's git state."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def data_fingerprint(x: pd.DataFrame, y: Any) -> str:
+    """The sha256 of a table's values, column names, dtypes and target, in row order.
+
+    Equal data gives an equal fingerprint on any machine; changing one value,
+    renaming a column or reordering rows changes it. The index is left out, so
+    a reloaded copy of the same table matches.
+
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2]})
+    >>> data_fingerprint(x, [0, 1]) == data_fingerprint(x.copy(), [0, 1])
+    True
+    >>> data_fingerprint(x, [0, 1]) == data_fingerprint(x, [1, 0])
+    False
+    """
+    digest = hashlib.sha256()
+    for name, dtype in x.dtypes.items():
+        digest.update(f"{name}\x1f{dtype}\x1e".encode())
+    digest.update(pd.util.hash_pandas_object(x, index=False).to_numpy().tobytes())
+    target = pd.Series(y).reset_index(drop=True)
+    digest.update(f"target\x1f{target.dtype}\x1e".encode())
+    digest.update(pd.util.hash_pandas_object(target, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def git_state(folder: Path | str) -> dict[str, Any] | None:
+    """The commit checked out in ``folder`` and whether it has uncommitted changes.
+
+    Returns ``{"commit": "<sha>", "dirty": bool}``, or None when ``folder`` is not
+    in a git repository or git is not installed.
+    """
+    commit = _git(folder, "rev-parse", "HEAD")
+    if commit is None:
+        return None
+    status = _git(folder, "status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status)}
+
+
+def _git(folder: Path | str, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
