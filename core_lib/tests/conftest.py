@@ -1,8 +1,10 @@
-"""Shared fixtures: datasets, estimators and an isolated working folder for every test."""
+"""Shared fixtures: datasets, estimators, services and an isolated working folder per test."""
 
 from __future__ import annotations
 
 import os
+import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,9 +20,101 @@ from modelyard.data import demo_dataset
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run every test in its own empty folder, with no MODELYARD_* settings inherited."""
     for key in [k for k in os.environ if k.startswith("MODELYARD_")]:
-        monkeypatch.delenv(key)
+        if not key.startswith(TEST_PREFIX):
+            monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+#: Variables that configure the tests themselves (set by .ci/run), kept in every test.
+TEST_PREFIX = "MODELYARD_TEST_"
+#: URL of a PostgreSQL database the tests may use (.ci/install-postgres prints one).
+POSTGRES_URL = "MODELYARD_TEST_POSTGRES_URL"
+#: Set in CI: a service the tests need that does not answer fails them instead of skipping.
+REQUIRE_SERVICES = "MODELYARD_TEST_REQUIRE_SERVICES"
+
+
+def unavailable(message: str) -> None:
+    """Skip the test on a laptop without the service; fail it in CI, where it must run."""
+    if os.environ.get(REQUIRE_SERVICES):
+        pytest.fail(f"{message}, and {REQUIRE_SERVICES} is set (see .ci/install-postgres)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL database that answers, from MODELYARD_TEST_POSTGRES_URL."""
+    url = os.environ.get(POSTGRES_URL)
+    if not url:
+        unavailable(f"no PostgreSQL server: {POSTGRES_URL} is not set")
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+    except sqlalchemy.exc.OperationalError as error:
+        unavailable(f"PostgreSQL at {POSTGRES_URL} does not answer: {error.orig}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_table(postgres_url: str):
+    """A fresh table of 60 customers in PostgreSQL; dropped after the test."""
+    import pandas as pd
+    import sqlalchemy
+
+    name = f"customers_{uuid.uuid4().hex[:8]}"
+    frame = pd.DataFrame(
+        {
+            "age": range(20, 80),
+            "plan": ["basic", "plus", "pro"] * 20,
+            "churned": [0, 1] * 30,
+        }
+    )
+    engine = sqlalchemy.create_engine(postgres_url)
+    frame.to_sql(name, engine, index=False)
+    yield name
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'DROP TABLE "{name}"'))
+    engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3-protocol server (moto's server mode) on 127.0.0.1, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_store(s3_endpoint: str) -> tuple[str, dict]:
+    """An empty bucket on the S3 server: the store URL and its fsspec storage options."""
+    import boto3
+
+    bucket = f"models-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    ).create_bucket(Bucket=bucket)
+    options = {"endpoint_url": s3_endpoint, "key": "test", "secret": "test"}
+    return f"s3://{bucket}/models", options
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,12 @@
 Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
 
     modelyard train              score on a holdout, fit on all data, save a new version
-    modelyard score              holdout metrics, printed and recorded
+    modelyard score [--cv K]     holdout (or cross-validated) metrics, printed and recorded
     modelyard serve [MODEL]      REST API for a saved model (the latest one by default)
+    modelyard models list        the models in the store, with their latest version
+    modelyard models show NAME[@V]   one version's model card
+    modelyard runs list          the runs in the run log, newest first
+    modelyard runs show ID       one run record
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback.
@@ -13,6 +17,7 @@ one line on stderr with exit status 1, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -52,7 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=_train)
 
     score = commands.add_parser("score", help="fit on a training split, report holdout metrics")
+    score.add_argument(
+        "--cv",
+        type=int,
+        default=None,
+        metavar="K",
+        help="cross-validate over K folds instead (default: the cv setting, else a holdout)",
+    )
     score.set_defaults(handler=_score)
+
+    _add_models_commands(commands)
+    _add_runs_commands(commands)
 
     serve = commands.add_parser("serve", help="serve a saved model over HTTP")
     serve.add_argument(
@@ -98,9 +113,106 @@ def _train(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     settings = load_settings(required=True)
-    _print_result(settings.build_model().score(settings.build_dataset()))
+    _print_result(settings.build_model().score(settings.build_dataset(), cv=args.cv))
     print(f"run recorded in {_shown(settings.run_dir)}")
     return 0
+
+
+def _add_models_commands(commands: argparse._SubParsersAction) -> None:
+    models = commands.add_parser("models", help="list the saved models, show a model card")
+    actions = models.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="every model in the store and its latest version")
+    listing.add_argument("--store", help="folder or URL of the store (default: the project's)")
+    listing.set_defaults(handler=_models_list)
+    show = actions.add_parser("show", help="the model card of NAME (latest) or NAME@VERSION")
+    show.add_argument("model", metavar="NAME[@VERSION]")
+    show.add_argument("--store", help="folder or URL of the store (default: the project's)")
+    show.set_defaults(handler=_models_show)
+
+
+def _add_runs_commands(commands: argparse._SubParsersAction) -> None:
+    runs = commands.add_parser("runs", help="list the recorded runs, show one")
+    actions = runs.add_subparsers(title="actions", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the runs in the run folder, newest first")
+    listing.add_argument("--limit", type=int, default=20, help="show at most this many (20)")
+    listing.set_defaults(handler=_runs_list)
+    show = actions.add_parser("show", help="one run record (its id, or the start of it)")
+    show.add_argument("run_id", metavar="ID")
+    show.set_defaults(handler=_runs_show)
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from modelyard.store import ModelStore
+
+    store = ModelStore(args.store or load_settings().store_url)
+    names = store.names()
+    if not names:
+        print(f"no saved models in {store.root}; save one with `modelyard train`")
+        return 0
+    rows = [("model", "versions", "latest", "created (UTC)", "metrics")]
+    for name in names:
+        versions = store.versions(name)
+        card = store.card(name, versions[-1])
+        rows.append(
+            (name, str(len(versions)), str(card.version), card.created[:19], _metrics(card.metrics))
+        )
+    _print_table(rows)
+    return 0
+
+
+def _models_show(args: argparse.Namespace) -> int:
+    from modelyard.store import ModelStore
+
+    name, _, version = args.model.partition("@")
+    if version and not version.isdigit():
+        raise ModelyardError(f"'{args.model}': the version after @ must be a number, as in NAME@3")
+    store = ModelStore(args.store or load_settings().store_url)
+    card = store.card(name, int(version) if version else None)
+    print(json.dumps(card.to_dict(), indent=2))
+    return 0
+
+
+def _runs_list(args: argparse.Namespace) -> int:
+    from modelyard.runlog import list_runs
+
+    run_dir = load_settings().run_dir
+    records = list_runs(run_dir)[::-1][: max(args.limit, 0)]
+    if not records:
+        print(f"no runs recorded in {_shown(run_dir)}; `modelyard score` records one")
+        return 0
+    rows = [("run", "kind", "model", "started (UTC)", "seconds", "metrics")]
+    rows += [
+        (
+            r.run_id,
+            r.kind,
+            r.model_name,
+            r.started[:19].replace("T", " "),
+            f"{r.duration_s:.2f}",
+            _metrics(r.metrics),
+        )
+        for r in records
+    ]
+    _print_table(rows)
+    return 0
+
+
+def _runs_show(args: argparse.Namespace) -> int:
+    from modelyard.runlog import find_run
+
+    print(json.dumps(find_run(load_settings().run_dir, args.run_id).to_dict(), indent=2))
+    return 0
+
+
+def _metrics(values: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:.4f}" for name, value in values.items()) or "-"
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -109,12 +221,17 @@ def _serve(args: argparse.Namespace) -> int:
     model = args.model
     if model is None:
         settings = load_settings(required=True)
-        model = settings.model_dir / settings.build_model().resolve_name(settings)
+        model = f"{settings.store_url}/{settings.build_model().resolve_name(settings)}"
     serve(model, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 def _print_result(result: Result) -> None:
+    if result.cv:
+        print(f"{result.cv}-fold cross-validation ({result.n_test} rows), mean ± std:")
+        for name, value in result.metrics.items():
+            print(f"  {name:<10} {value:.4f} ± {result.std[name]:.4f}")
+        return
     print(f"holdout metrics ({result.n_test} test rows, {result.n_train} training rows):")
     for name, value in result.metrics.items():
         print(f"  {name:<10} {value:.4f}")
