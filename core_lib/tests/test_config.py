@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from modelyard import ConfigError
-from modelyard.config import load_settings
+from modelyard.config import DEFAULTS, load_settings
 
 
 @pytest.fixture
@@ -96,3 +96,86 @@ def test_a_missing_factory_says_which_key_to_add(project):
 
     with pytest.raises(ConfigError, match=r"has no 'model'.*model = "):
         load_settings().build_model()
+
+
+def test_every_key_has_a_documented_default(workdir):
+    settings = load_settings()
+
+    assert (settings.cv, settings.n_jobs, settings.metrics, settings.store) == (0, 1, (), None)
+    assert settings.store_url == str(workdir / "models")
+    assert set(DEFAULTS) == {
+        "name", "model", "dataset", "model_dir", "store", "run_dir",
+        "test_size", "random_state", "cv", "n_jobs", "metrics",
+    }  # fmt: skip
+
+
+def test_cv_n_jobs_and_metrics_come_from_the_table(project):
+    project('cv = 5\nn_jobs = -1\nmetrics = ["balanced_accuracy", "roc_auc"]\n')
+
+    settings = load_settings()
+
+    assert (settings.cv, settings.n_jobs) == (5, -1)
+    assert settings.metrics == ("balanced_accuracy", "roc_auc")
+
+
+def test_metrics_from_the_environment_are_comma_separated(project, monkeypatch):
+    project("")
+    monkeypatch.setenv("MODELYARD_METRICS", "accuracy, f1")
+    monkeypatch.setenv("MODELYARD_CV", "3")
+
+    settings = load_settings()
+
+    assert settings.metrics == ("accuracy", "f1")
+    assert settings.cv == 3
+
+
+def test_a_store_url_is_kept_as_given_and_a_store_folder_is_made_absolute(project, monkeypatch):
+    root = project('store = "shared/models"\n')
+    assert load_settings().store_url == str(root / "shared" / "models")
+
+    monkeypatch.setenv("MODELYARD_STORE", "s3://bucket/models")
+    assert load_settings().store_url == "s3://bucket/models"
+
+
+def test_model_dir_and_store_together_are_refused(project):
+    project('model_dir = "models"\nstore = "s3://bucket/models"\n')
+
+    with pytest.raises(ConfigError, match="both model_dir and store; keep one"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("cv = 1", r"cv = 1 is invalid; it must be 0 \(one holdout split\) or a number of folds"),
+        ("cv = true", "cv = True is invalid"),
+        ("cv = 2.5", "cv = 2.5 is invalid"),
+        ("n_jobs = 0", r"n_jobs = 0 is invalid; it must be a whole number other than 0"),
+        ("test_size = 'half'", "test_size = 'half' is invalid"),
+        ("run_dir = ''", "run_dir = '' is invalid; it must be a folder path"),
+        ("model_dir = 3", "model_dir = 3 is invalid; it must be a folder path"),
+        ('metrics = "acuracy"', r"metrics = 'acuracy' is invalid; .*from: accuracy, roc_auc"),
+        ("metrics = [1, 2]", r"metrics = \[1, 2\] is invalid"),
+        ('model = ["a"]', r"model = \['a'\] is invalid; it must be 'module:attribute'"),
+    ],
+)
+def test_each_bad_value_names_the_key_and_what_it_allows(project, line, message):
+    project(line + "\n")
+
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_a_bad_environment_value_is_named_like_one_in_the_file(project, monkeypatch):
+    project("")
+    monkeypatch.setenv("MODELYARD_N_JOBS", "many")
+
+    with pytest.raises(ConfigError, match="n_jobs = 'many' is invalid"):
+        load_settings()
+
+
+def test_a_pyproject_that_is_not_toml_is_named(workdir):
+    (workdir / "pyproject.toml").write_text("[tool.modelyard\nmodel = ")
+
+    with pytest.raises(ConfigError, match="cannot read .*pyproject.toml"):
+        load_settings()

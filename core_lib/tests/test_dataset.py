@@ -78,3 +78,28 @@ def test_every_demo_dataset_loads_features_and_a_target(name):
 def test_an_unknown_demo_dataset_lists_the_known_ones():
     with pytest.raises(DataError, match="iris"):
         demo_dataset("titanic")
+
+
+def test_demo_datasets_cover_every_table_scikit_learn_ships():
+    from sklearn import datasets
+
+    # load_files, load_svmlight_file(s) read your own files; the sample images are not tables.
+    not_tables = {"files", "svmlight_file", "svmlight_files", "sample_image", "sample_images"}
+    bundled = {n.removeprefix("load_") for n in dir(datasets) if n.startswith("load_")}
+
+    assert set(DEMO_DATASETS) == bundled - not_tables
+
+
+def test_linnerud_predicts_one_of_its_three_targets():
+    assert demo_dataset("linnerud").y.name == "Weight"
+    assert demo_dataset("linnerud", target="Pulse").y.name == "Pulse"
+
+
+def test_an_unknown_linnerud_target_lists_the_known_ones():
+    with pytest.raises(DataError, match="choose one of: Weight, Waist, Pulse"):
+        demo_dataset("linnerud", target="Height")
+
+
+def test_a_target_for_a_single_target_dataset_is_refused():
+    with pytest.raises(DataError, match="has one target"):
+        demo_dataset("iris", target="species")

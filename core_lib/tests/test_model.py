@@ -191,3 +191,151 @@ def test_an_unknown_metric_is_refused_before_anything_is_fitted(classifier, bina
         classifier.score(binary_data, metrics=("acuracy",))
 
     assert not classifier.is_trained
+
+
+def test_cross_validation_reports_mean_and_std_over_the_folds(classifier, binary_data):
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=42)
+    reference = cross_validate(
+        classifier.estimator, binary_data.x, binary_data.y, cv=folds, scoring="accuracy"
+    )["test_score"]
+
+    result = classifier.score(binary_data, cv=4, metrics=("accuracy", "roc_auc"))
+
+    assert result.cv == 4
+    assert result.metrics["accuracy"] == pytest.approx(reference.mean())
+    assert result.std["accuracy"] == pytest.approx(reference.std())
+    assert set(result.std) == {"accuracy", "roc_auc"}
+    assert len(result.predictions.y_pred) == len(binary_data.x)
+
+
+def test_cross_validation_leaves_the_wrapped_estimator_untouched(classifier, binary_data):
+    classifier.score(binary_data, cv=3)
+
+    assert not classifier.is_trained
+
+
+def test_cross_validation_in_parallel_gives_the_same_numbers(regressor, regression_data):
+    serial = regressor.score(regression_data, cv=3, n_jobs=1)
+    parallel = regressor.score(regression_data, cv=3, n_jobs=2)
+
+    assert parallel.metrics == pytest.approx(serial.metrics)
+
+
+def test_cv_comes_from_the_configuration(classifier, binary_data, workdir):
+    (workdir / "pyproject.toml").write_text("[tool.modelyard]\ncv = 3\n")
+
+    assert classifier.score(binary_data).cv == 3
+
+
+@pytest.mark.parametrize("cv", [1, -2, 2.5, True])
+def test_a_bad_number_of_folds_is_refused(classifier, binary_data, cv):
+    with pytest.raises(ModelyardError, match="cv must be 0 .* or a number of folds"):
+        classifier.score(binary_data, cv=cv)
+
+
+def test_more_folds_than_rows_of_a_class_is_a_data_error(binary_data):
+    from modelyard import DataError
+
+    tiny = MixedData()
+    with pytest.raises(DataError, match="cannot make 500 folds of 200 rows"):
+        Model(LogisticRegression()).score(tiny, cv=500)
+
+
+def test_a_compatible_estimator_outside_scikit_learn_is_cross_validated(binary_data):
+    result = Model(MajorityClassifier()).score(binary_data, cv=3)
+
+    assert result.metrics["roc_auc"] == pytest.approx(0.5)
+    assert result.std["roc_auc"] == pytest.approx(0.0)
+
+
+def test_any_scikit_learn_scorer_name_is_a_metric(classifier, binary_data):
+    x_train, x_test, y_train, y_test = _holdout(binary_data)
+    reference = clone(classifier.estimator).fit(x_train, y_train)
+
+    result = classifier.score(binary_data, metrics=("balanced_accuracy", "neg_log_loss"))
+
+    assert result.metrics["balanced_accuracy"] == pytest.approx(
+        metrics.balanced_accuracy_score(y_test, reference.predict(x_test))
+    )
+    assert result.metrics["neg_log_loss"] == pytest.approx(
+        -metrics.log_loss(y_test, reference.predict_proba(x_test))
+    )
+
+
+def test_metrics_come_from_the_configuration(regressor, regression_data, workdir):
+    (workdir / "pyproject.toml").write_text('[tool.modelyard]\nmetrics = ["neg_max_error"]\n')
+
+    assert list(regressor.score(regression_data).metrics) == ["neg_max_error"]
+
+
+def test_a_threshold_moves_the_cut_between_the_two_classes(trained_classifier, binary_data):
+    probability = trained_classifier.predict_proba(binary_data.x)[:, 1]
+
+    low = trained_classifier.predict(binary_data.x, threshold=0.1)
+    high = trained_classifier.predict(binary_data.x, threshold=0.9)
+
+    assert (low == (probability >= 0.1)).all()
+    assert (high == (probability >= 0.9)).all()
+    assert low.sum() > high.sum()
+
+
+def test_a_threshold_of_one_half_matches_predict(trained_classifier, binary_data):
+    assert (
+        trained_classifier.predict(binary_data.x, threshold=0.5)
+        == trained_classifier.predict(binary_data.x)
+    ).mean() > 0.99
+
+
+def test_a_threshold_for_a_multiclass_model_is_refused(multiclass_data):
+    model = Model(LogisticRegression(max_iter=1000)).train(multiclass_data)
+
+    with pytest.raises(ModelyardError, match="binary classifiers; this model has 3 classes"):
+        model.predict(multiclass_data.x, threshold=0.5)
+
+
+def test_a_threshold_for_a_regressor_is_refused(regressor, regression_data):
+    regressor.train(regression_data)
+
+    with pytest.raises(ModelyardError, match="binary classifiers; this model is a regressor"):
+        regressor.predict(regression_data.x, threshold=0.5)
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.5, "high", None.__class__])
+def test_a_threshold_outside_zero_to_one_is_refused(trained_classifier, binary_data, threshold):
+    with pytest.raises(ModelyardError, match="threshold must be"):
+        trained_classifier.predict(binary_data.x, threshold=threshold)
+
+
+def _mixed_model() -> Model:
+    features = ColumnTransformer(
+        [("num", StandardScaler(), ["age"]), ("cat", OneHotEncoder(), ["plan"])]
+    )
+    return Model(Pipeline([("features", features), ("clf", LogisticRegression())]))
+
+
+def test_a_text_where_a_number_was_trained_is_named(binary_data):
+    model = _mixed_model().train(MixedData())
+    rows = pd.DataFrame({"age": ["old", "young"], "plan": ["a", "b"]})
+
+    with pytest.raises(SchemaError, match="'age' should be integer but is "):
+        model.predict(rows)
+    with pytest.raises(SchemaError, match="'age' should be integer"):
+        model.predict_proba(rows)
+
+
+def test_missing_and_extra_columns_are_named_together_for_predict_proba():
+    model = _mixed_model().train(MixedData())
+    rows = pd.DataFrame({"age": [30], "colour": ["red"]})
+
+    with pytest.raises(
+        SchemaError, match=r"missing 1 feature.*'plan'; 1 unexpected column: 'colour'"
+    ):
+        model.predict_proba(rows)
+
+
+def test_a_column_transformer_pipeline_is_cross_validated():
+    result = _mixed_model().score(MixedData(), cv=3)
+
+    assert 0 <= result.metrics["accuracy"] <= 1

@@ -13,7 +13,6 @@ def _records(folder):
     return [read_run(p) for p in sorted(folder.glob("*.json"))]
 
 
-
 def test_score_writes_a_run_record_with_its_metrics(classifier, binary_data, workdir):
     result = classifier.score(binary_data)
 

@@ -144,7 +144,8 @@ def load_settings(start: Path | None = None, *, required: bool = False) -> Setti
         return _with_env(Settings(root=(start or Path.cwd()).resolve()), {})
     document = _read_toml(pyproject)
     table = document["tool"]["modelyard"]
-    defaults = {"name": document.get("project", {}).get("name")}
+    project_name = document.get("project", {}).get("name")
+    defaults = {"name": project_name} if project_name is not None else {}
     return _with_env(Settings(root=pyproject.parent), {**defaults, **table})
 
 
