@@ -177,5 +177,5 @@ def test_a_bad_environment_value_is_named_like_one_in_the_file(project, monkeypa
 def test_a_pyproject_that_is_not_toml_is_named(workdir):
     (workdir / "pyproject.toml").write_text("[tool.modelyard\nmodel = ")
 
-    with pytest.raises(ConfigError, match="cannot read .*pyproject.toml"):
+    with pytest.raises(ConfigError, match=r"cannot read .*pyproject.toml"):
         load_settings()

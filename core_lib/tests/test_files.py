@@ -51,7 +51,7 @@ def test_a_missing_target_column_is_named_with_the_columns_there(customers, work
 
 
 def test_a_missing_file_is_named():
-    with pytest.raises(DataError, match="no such file: 'nowhere.csv'"):
+    with pytest.raises(DataError, match=r"no such file: 'nowhere.csv'"):
         _ = FileDataset("nowhere.csv", target="y").x
 
 
@@ -91,7 +91,7 @@ def test_an_unknown_extension_is_refused_when_the_dataset_is_made():
 def test_a_folder_instead_of_a_file_is_refused(workdir):
     (workdir / "folder.csv").mkdir()
 
-    with pytest.raises(DataError, match="folder.csv"):
+    with pytest.raises(DataError, match=r"folder.csv"):
         _ = FileDataset(workdir / "folder.csv", target="y").x
 
 

@@ -231,7 +231,7 @@ def test_cv_comes_from_the_configuration(classifier, binary_data, workdir):
 
 @pytest.mark.parametrize("cv", [1, -2, 2.5, True])
 def test_a_bad_number_of_folds_is_refused(classifier, binary_data, cv):
-    with pytest.raises(ModelyardError, match="cv must be 0 .* or a number of folds"):
+    with pytest.raises(ModelyardError, match=r"cv must be 0 .* or a number of folds"):
         classifier.score(binary_data, cv=cv)
 
 

@@ -46,7 +46,7 @@ def test_exactly_one_of_query_and_table_is_required(sqlite_url):
 
 
 def test_a_missing_table_is_named_with_the_tables_there(sqlite_url):
-    with pytest.raises(DataError, match="no table 'clients'.*tables there: customers, empty"):
+    with pytest.raises(DataError, match=r"no table 'clients'.*tables there: customers, empty"):
         _ = SQLDataset(sqlite_url, table="clients", target="churned").x
 
 
@@ -56,7 +56,7 @@ def test_failing_sql_shows_the_query_and_the_database_error(sqlite_url):
 
 
 def test_a_query_without_rows_is_refused(sqlite_url):
-    with pytest.raises(DataError, match="table 'empty' .* has no rows"):
+    with pytest.raises(DataError, match=r"table 'empty' .* has no rows"):
         _ = SQLDataset(sqlite_url, table="empty", target="churned").x
 
 
