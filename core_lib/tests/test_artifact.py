@@ -125,7 +125,7 @@ def test_editing_any_field_of_the_card_is_refused(trained_classifier, field, val
     card[field] = value
     _write_card(folder, card, reseal=False)
 
-    with pytest.raises(ArtifactError, match="model.json was changed after the model was saved"):
+    with pytest.raises(ArtifactError, match=r"model.json was changed after the model was saved"):
         load_model(folder)
 
 
