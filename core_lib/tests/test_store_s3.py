@@ -118,7 +118,7 @@ def test_a_missing_version_on_s3_lists_the_saved_ones(trained_classifier, s3_sto
     url, options = s3_store
     trained_classifier.save(url, storage_options=options)
 
-    with pytest.raises(ArtifactError, match="no version 9 .*versions: 1"):
+    with pytest.raises(ArtifactError, match=r"no version 9 .*versions: 1"):
         load_model(f"{url}/cancer@9", storage_options=options)
 
 
