@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -104,3 +105,103 @@ def test_a_port_that_is_not_a_number_is_a_usage_error(monkeypatch, capsys):
 
     assert exit_info.value.code == 2
     assert "invalid int value: 'eighty'" in capsys.readouterr().err
+
+
+def test_score_with_cv_prints_mean_and_std(project, capsys):
+    assert main(["score", "--cv", "3"]) == 0
+
+    out = capsys.readouterr().out
+    assert "3-fold cross-validation" in out and "±" in out
+
+
+def test_score_with_a_bad_cv_is_one_line(project, capsys):
+    assert main(["score", "--cv", "1"]) == 1
+
+    assert "cv must be 0" in capsys.readouterr().err
+
+
+def test_models_list_shows_each_model_with_its_latest_version(project, capsys):
+    main(["train"])
+    main(["train"])
+    capsys.readouterr()
+
+    assert main(["models", "list"]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["model", "versions", "latest", "created", "(UTC)", "metrics"]
+    assert out[1].split()[:3] == ["iris-model", "2", "2"]
+
+
+def test_models_list_of_an_empty_store_says_how_to_fill_it(project, capsys):
+    assert main(["models", "list"]) == 0
+
+    assert "modelyard train" in capsys.readouterr().out
+
+
+def test_models_show_prints_the_card_of_a_version(project, capsys):
+    main(["train"])
+    main(["train"])
+    capsys.readouterr()
+
+    assert main(["models", "show", "iris-model@1"]) == 0
+
+    card = json.loads(capsys.readouterr().out)
+    assert (card["name"], card["version"]) == ("iris-model", 1)
+    assert card["estimator"] == "sklearn.linear_model._logistic.LogisticRegression"
+
+
+def test_models_show_of_a_missing_model_lists_the_models(project, capsys):
+    main(["train"])
+    capsys.readouterr()
+
+    assert main(["models", "show", "churn"]) == 1
+    assert "no saved versions of 'churn'" in capsys.readouterr().err
+
+
+def test_models_show_with_a_version_that_is_not_a_number_is_one_line(project, capsys):
+    assert main(["models", "show", "iris-model@latest"]) == 1
+    assert "the version after @ must be a number" in capsys.readouterr().err
+
+
+def test_models_list_reads_a_store_url(project, capsys, s3_store):
+    url, options = s3_store
+    from modelyard.config import load_settings
+
+    model = load_settings().build_model().train(load_settings().build_dataset())
+    model.save(url, storage_options=options)
+    capsys.readouterr()
+
+    # The CLI takes credentials and the endpoint the way any S3 client does.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", options["key"])
+        env.setenv("AWS_SECRET_ACCESS_KEY", options["secret"])
+        env.setenv("AWS_ENDPOINT_URL", options["endpoint_url"])
+        assert main(["models", "list", "--store", url]) == 0
+
+    assert "iris-model" in capsys.readouterr().out
+
+
+def test_runs_list_shows_the_newest_first(project, capsys):
+    main(["score"])
+    main(["train"])
+    capsys.readouterr()
+
+    assert main(["runs", "list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert "-train-" in lines[1] and "-score-" in lines[-1]
+
+
+def test_runs_show_prints_one_record(project, capsys):
+    main(["score"])
+    run_id = next((project / "runs").glob("*-score-*.json")).stem
+    capsys.readouterr()
+
+    assert main(["runs", "show", run_id]) == 0
+
+    assert json.loads(capsys.readouterr().out)["run_id"] == run_id
+
+
+def test_runs_show_of_an_unknown_id_is_one_line(project, capsys):
+    assert main(["runs", "show", "nope"]) == 1
+    assert "no run 'nope'" in capsys.readouterr().err
