@@ -122,7 +122,7 @@ def test_a_run_is_found_by_its_id_or_an_unambiguous_start(classifier, binary_dat
 
 
 def test_an_unknown_run_id_says_how_to_list_them(workdir):
-    with pytest.raises(ModelyardError, match="no run 'nope'.*modelyard runs list"):
+    with pytest.raises(ModelyardError, match=r"no run 'nope'.*modelyard runs list"):
         find_run(workdir / "runs", "nope")
 
 
