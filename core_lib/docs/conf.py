@@ -54,6 +54,26 @@ napoleon_use_rtype = False
 # group works in a temporary folder of its own) and the ``>>>`` examples of the
 # docstrings that autodoc pulls in.
 
+# Every group of examples runs in an empty temporary folder with no MODELYARD_*
+# variable from outside, so examples that write files (datasets, stores, run
+# records) leave nothing in the source tree and cannot see each other's files.
+doctest_global_setup = """
+import os as _os
+import tempfile as _tempfile
+
+_saved_env_global = {
+    k: _os.environ.pop(k) for k in list(_os.environ) if k.startswith("MODELYARD_")
+}
+_saved_cwd_global = _os.getcwd()
+_tmp_global = _tempfile.TemporaryDirectory()
+_os.chdir(_tmp_global.name)
+"""
+doctest_global_cleanup = """
+_os.chdir(_saved_cwd_global)
+_tmp_global.cleanup()
+_os.environ.update(_saved_env_global)
+"""
+
 # -- HTML ------------------------------------------------------------------------
 
 html_theme = "alabaster"

@@ -18,6 +18,7 @@ def data_fingerprint(x: pd.DataFrame, y: Any) -> str:
     a reloaded copy of the same table matches.
 
     >>> import pandas as pd
+    >>> from modelyard.provenance import data_fingerprint
     >>> x = pd.DataFrame({"a": [1, 2]})
     >>> data_fingerprint(x, [0, 1]) == data_fingerprint(x.copy(), [0, 1])
     True

@@ -115,7 +115,7 @@ def log_run(
     ``params``, ``metrics``, ``data``, ...). Like every record, it never raises
     for an unwritable folder: it warns and returns None.
 
-    >>> from modelyard.runlog import log_run, utc_now
+    >>> from modelyard.runlog import log_run, read_run, utc_now
     >>> path = log_run("search", started=utc_now(), run_dir="runs", model_name="churn",
     ...                estimator="GridSearchCV", metrics={"roc_auc": 0.91})
     >>> read_run(path).kind

@@ -26,6 +26,7 @@ class FileDataset(TabularDataset):
     """A CSV or Parquet file, with one column as the target.
 
     >>> import pandas as pd
+    >>> from modelyard.data import FileDataset
     >>> pd.DataFrame({"age": [30, 40], "churned": [0, 1]}).to_csv("customers.csv", index=False)
     >>> data = FileDataset("customers.csv", target="churned")
     >>> list(data.x.columns), data.y.tolist()

@@ -21,6 +21,7 @@ class SQLDataset(TabularDataset):
     the password.
 
     >>> import sqlite3
+    >>> from modelyard.data import SQLDataset
     >>> with sqlite3.connect("shop.db") as db:
     ...     _ = db.execute("CREATE TABLE customers (age INTEGER, churned INTEGER)")
     ...     _ = db.executemany("INSERT INTO customers VALUES (?, ?)", [(30, 0), (40, 1)])
