@@ -103,3 +103,21 @@ def test_an_unknown_linnerud_target_lists_the_known_ones():
 def test_a_target_for_a_single_target_dataset_is_refused():
     with pytest.raises(DataError, match="has one target"):
         demo_dataset("iris", target="species")
+
+
+def test_split_takes_test_size_and_seed_from_the_configuration(workdir):
+    (workdir / "pyproject.toml").write_text("[tool.modelyard]\ntest_size = 0.1\nrandom_state = 3\n")
+
+    split = CountingData().split()
+
+    assert len(split.x_test) == 10
+    assert split.x_test.index.equals(
+        CountingData().split(test_size=0.1, random_state=3).x_test.index
+    )
+
+
+def test_a_class_too_rare_to_stratify_is_a_data_error():
+    y = pd.Series([0] * 99 + [1])
+
+    with pytest.raises(DataError, match="cannot split 100 rows"):
+        CountingData(pd.DataFrame({"a": range(100)}), y).split(stratify=True)

@@ -65,26 +65,45 @@ class Dataset(ABC):
         return self._cache
 
     def split(
-        self, *, test_size: float = 0.25, random_state: int | None = 42, stratify: bool = False
+        self,
+        *,
+        test_size: float | None = None,
+        random_state: int | None = None,
+        stratify: bool = False,
     ) -> Split:
         """Split the training data into a train and a test part.
 
         Args:
-            test_size: share of rows held out for testing, between 0 and 1.
-            random_state: seed, so the same data always splits the same way.
+            test_size: share of rows held out for testing, between 0 and 1; the
+                project's ``test_size`` setting (0.25 by default) when None.
+            random_state: seed, so the same data always splits the same way; the
+                project's ``random_state`` setting (42 by default) when None.
             stratify: keep the target's class balance in both parts (for classifiers).
         """
         from sklearn.model_selection import train_test_split
 
+        from modelyard.config import load_settings
+
+        if test_size is None or random_state is None:
+            settings = load_settings()
+            test_size = settings.test_size if test_size is None else test_size
+            random_state = settings.random_state if random_state is None else random_state
+
         if not 0 < test_size < 1:
             raise DataError(f"test_size must be between 0 and 1 (exclusive), not {test_size}")
-        x_train, x_test, y_train, y_test = train_test_split(
-            self.x,
-            self.y,
-            test_size=test_size,
-            random_state=random_state,
-            stratify=self.y if stratify else None,
-        )
+        try:
+            x_train, x_test, y_train, y_test = train_test_split(
+                self.x,
+                self.y,
+                test_size=test_size,
+                random_state=random_state,
+                stratify=self.y if stratify else None,
+            )
+        except ValueError as error:
+            # Too few rows, or a class too rare to appear in both parts.
+            raise DataError(
+                f"cannot split {len(self.x)} rows with test_size={test_size}: {error}"
+            ) from None
         return Split(x_train, x_test, y_train, y_test)
 
 
