@@ -26,6 +26,7 @@ depend on anything the artifact says about itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -142,13 +143,20 @@ def card_digest(data: dict[str, Any]) -> str:
 
 def library_versions() -> dict[str, str]:
     """Versions of Python and of the libraries a model file depends on."""
-    versions = {"python": platform.python_version()}
+    return dict(_installed_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    # Reading package metadata costs milliseconds per package, and the installed
+    # versions cannot change under a running process: read them once.
+    versions = [("python", platform.python_version())]
     for package in _RECORDED_PACKAGES:
         try:
-            versions[package] = metadata.version(package)
+            versions.append((package, metadata.version(package)))
         except metadata.PackageNotFoundError:
             continue
-    return versions
+    return tuple(versions)
 
 
 def write_artifact(
