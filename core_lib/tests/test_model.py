@@ -339,3 +339,17 @@ def test_a_column_transformer_pipeline_is_cross_validated():
     result = _mixed_model().score(MixedData(), cv=3)
 
     assert 0 <= result.metrics["accuracy"] <= 1
+
+
+def test_no_rows_in_gives_no_predictions_out(trained_classifier, binary_data):
+    empty = binary_data.x.head(0)
+
+    assert trained_classifier.predict(empty).shape == (0,)
+    assert trained_classifier.predict_proba(empty).shape == (0, 2)
+
+
+def test_rows_the_estimator_rejects_are_a_schema_error_naming_it(trained_classifier, binary_data):
+    rows = binary_data.x.head(2).assign(**{"mean radius": np.nan})
+
+    with pytest.raises(SchemaError, match=r"Pipeline.predict rejected X: .*NaN"):
+        trained_classifier.predict(rows)

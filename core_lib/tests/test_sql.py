@@ -138,3 +138,10 @@ def test_postgresql_wrong_password_does_not_leak_either_password(postgres_url):
         _ = SQLDataset(text, table="t", target="y").x
 
     assert "wrong-pass-123" not in str(caught.value)
+
+
+def test_a_missing_sqlite_file_is_named_and_not_created(workdir):
+    with pytest.raises(DataError, match=r"no SQLite database file 'absent.db'"):
+        _ = SQLDataset("sqlite:///absent.db", table="t", target="y").x
+
+    assert not (workdir / "absent.db").exists()

@@ -165,3 +165,10 @@ def test_a_model_name_that_is_not_a_safe_folder_name_is_refused(trained_classifi
 
     with pytest.raises(ArtifactError, match="cannot be used as a folder name"):
         trained_classifier.save("models")
+
+
+def test_a_store_path_that_is_a_file_is_refused(trained_classifier, workdir):
+    (workdir / "models").write_text("not a folder")
+
+    with pytest.raises(ArtifactError, match="is a file, not a folder"):
+        trained_classifier.save("models")

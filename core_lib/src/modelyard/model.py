@@ -13,7 +13,7 @@ import pandas as pd
 from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
-from modelyard.exceptions import DataError, ModelyardError, NotTrainedError
+from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
 from modelyard.provenance import data_fingerprint, git_state
 from modelyard.result import Result
@@ -222,7 +222,10 @@ class Model:
                 this, the first class otherwise (the estimator's own rule when None).
         """
         if threshold is None:
-            return self.estimator.predict(self._checked(X))
+            rows = self._checked(X)
+            if len(rows) == 0:
+                return np.asarray(self.classes if self.classes is not None else [], float)[:0]
+            return self._call("predict", rows)
         self._check_threshold(threshold)
         assert self.classes is not None
         positive = self.predict_proba(X)[:, 1] >= threshold
@@ -259,7 +262,20 @@ class Model:
                 f"{type(self.estimator).__name__} has no predict_proba; use predict, "
                 "or an estimator that gives probabilities"
             )
-        return self.estimator.predict_proba(self._checked(X))
+        rows = self._checked(X)
+        if len(rows) == 0:
+            return np.empty((0, len(self.classes or [])))
+        return self._call("predict_proba", rows)
+
+    def _call(self, method: str, rows: pd.DataFrame) -> np.ndarray:
+        """Call the estimator; rows it rejects (say, missing values) are the caller's error."""
+        try:
+            return getattr(self.estimator, method)(rows)
+        except ValueError as error:
+            reason = str(error).strip().split("\n")[0]
+            raise SchemaError(
+                f"{type(self.estimator).__name__}.{method} rejected X: {reason}"
+            ) from error
 
     def save(
         self,

@@ -141,6 +141,11 @@ class ModelStore:
         """
         check_name(name)
         root = Path(self.root)
+        if root.exists() and not root.is_dir():
+            raise ArtifactError(
+                f"the model store {root} is a file, not a folder; give a folder (it is "
+                "created if missing) or a URL"
+            )
         staging = root / _STAGING / uuid.uuid4().hex
         try:
             for _ in range(_MAX_ATTEMPTS):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -78,6 +79,7 @@ class SQLDataset(TabularDataset):
             engine.dispose()
 
     def _engine(self, sqlalchemy: Any) -> Any:
+        self._check_sqlite_file(sqlalchemy)
         try:
             return sqlalchemy.create_engine(self.url)
         except sqlalchemy.exc.NoSuchModuleError:
@@ -96,6 +98,20 @@ class SQLDataset(TabularDataset):
                 f"the database driver for {self._safe_url} is not installed ({error}); "
                 'pip install "modelyard[sql]"'
             ) from None
+
+    def _check_sqlite_file(self, sqlalchemy: Any) -> None:
+        """Refuse a missing SQLite file, which SQLite would otherwise create, empty."""
+        try:
+            url = sqlalchemy.engine.make_url(self.url)
+        except sqlalchemy.exc.ArgumentError:
+            return  # _engine reports it
+        database = url.database or ""
+        on_disk = database not in ("", ":memory:") and not database.startswith("file:")
+        if url.get_backend_name() == "sqlite" and on_disk and not Path(database).is_file():
+            raise DataError(
+                f"no SQLite database file '{database}' (from {self._safe_url}); check the "
+                "path: sqlite:///relative.db or sqlite:////absolute/path.db"
+            )
 
     def _reflect(self, sqlalchemy: Any, connection: Any) -> Any:
         schema, _, name = self.table.rpartition(".")
