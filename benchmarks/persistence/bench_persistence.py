@@ -29,13 +29,12 @@ from pathlib import Path
 
 import joblib
 import skops.io
+from modelyard import Model, load_model
+from modelyard.data import demo_dataset
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-from modelyard import Model, load_model
-from modelyard.data import demo_dataset
 
 
 def _median_seconds(step: Callable[[int], None], repeats: int) -> float:
@@ -98,7 +97,8 @@ def main(argv: list[str]) -> int:
             RandomForestClassifier(n_estimators=100, random_state=0), name="forest"
         ),
     }
-    print(f"save + load, median of {repeats}; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    python = sys.version.split()[0]
+    print(f"save + load, median of {repeats}; Python {python}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["MODELYARD_RUN_DIR"] = str(Path(scratch) / "runs")
         for label, model in models.items():
