@@ -292,8 +292,16 @@ class ObjectStore(ModelStore):
             return False
         return True
 
+    def card(self, name: str, version: int | None = None) -> ModelCard:
+        """The model card of ``name`` at ``version`` (the latest when None), checked.
+
+        Only the card is downloaded, not the model file.
+        """
+        with self.fetch(self.resolve(name, version), with_model=False) as folder:
+            return read_card(folder)
+
     @contextmanager
-    def fetch(self, location: Path | str) -> Iterator[Path]:
+    def fetch(self, location: Path | str, *, with_model: bool = True) -> Iterator[Path]:
         """Download the version at ``location`` into a temporary folder, for the block."""
         path = self.fs._strip_protocol(str(location)).rstrip("/")
         with tempfile.TemporaryDirectory(prefix="modelyard-load-") as scratch:
@@ -307,7 +315,7 @@ class ObjectStore(ModelStore):
             (folder / CARD_FILE).write_bytes(card)
             # Only a file name the format allows is fetched: the card is not trusted yet.
             model_file = _declared_model_file(card)
-            if model_file is not None:
+            if with_model and model_file is not None:
                 # A missing file is left for read_artifact to report.
                 with suppress(FileNotFoundError):
                     (folder / model_file).write_bytes(self.fs.cat_file(f"{path}/{model_file}"))
