@@ -3,7 +3,7 @@
 Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
 
     modelyard train              score on a holdout, fit on all data, save a new version
-    modelyard score [--cv K]     holdout (or cross-validated) metrics, printed and recorded
+    modelyard score [--cv K]     holdout (or cross-validated) metrics, recorded, with an HTML report
     modelyard serve [MODEL]      REST API for a saved model (the latest one by default)
     modelyard models list        the models in the store, with their latest version
     modelyard models show NAME[@V]   one version's model card
@@ -113,8 +113,10 @@ def _train(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     settings = load_settings(required=True)
-    _print_result(settings.build_model().score(settings.build_dataset(), cv=args.cv))
+    result = settings.build_model().score(settings.build_dataset(), cv=args.cv)
+    _print_result(result)
     print(f"run recorded in {_shown(settings.run_dir)}")
+    _write_report(result, settings.run_dir)
     return 0
 
 
@@ -224,6 +226,18 @@ def _serve(args: argparse.Namespace) -> int:
         model = f"{settings.store_url}/{settings.build_model().resolve_name(settings)}"
     serve(model, host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+def _write_report(result: Result, run_dir: Path) -> None:
+    """Write the run's HTML report beside its record; like the record, never fail the run."""
+    from modelyard.report import default_report_path
+
+    try:
+        path = result.report(default_report_path(result, run_dir))
+    except ModelyardError as error:
+        print(f"modelyard: warning: report not written: {error}", file=sys.stderr)
+        return
+    print(f"report written to {_shown(path)}")
 
 
 def _print_result(result: Result) -> None:

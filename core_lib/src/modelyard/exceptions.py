@@ -32,6 +32,10 @@ class ArtifactError(ModelyardError):
     """A saved model cannot be found, read or trusted."""
 
 
+class PlotError(ModelyardError):
+    """A plot was asked for data it cannot be drawn from, or for a model it does not fit."""
+
+
 class RunLogWarning(UserWarning):
     """A run record could not be written; the run itself went on."""
 

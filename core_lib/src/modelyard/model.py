@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,7 @@ class Model:
         options = {"cv": folds, "random_state": seed, "metrics": list(names)}
         if not folds:
             options["test_size"] = settings.test_size if test_size is None else test_size
-        self._record(
+        record = self._record(
             "score",
             started,
             settings,
@@ -145,6 +146,7 @@ class Model:
             metrics_std=self.result.std,
             options=options,
         )
+        self.result = replace(self.result, run_record=record)
         return self.result
 
     def _holdout(
@@ -163,6 +165,8 @@ class Model:
             n_train=len(split.x_train),
             n_test=len(split.x_test),
             predictions=predictions,
+            fitted_estimator=copy.deepcopy(self.estimator),  # train() refits self.estimator
+            split=split,
         )
 
     def _cross_validate(

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from modelyard.exceptions import ModelyardError
 from modelyard.metrics import Predictions
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from modelyard.data.dataset import Split
+    from modelyard.plots.accessors import ResultPlots
+
+#: Metrics where a lower value is better; :class:`ResultGroup` sorts them rising.
+LOWER_IS_BETTER = frozenset({"rmse", "mae"})
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,12 @@ class Result:
         std: with cross-validation, the standard deviation of each metric over
             the folds (``metrics`` then holds the means); empty otherwise.
         cv: number of cross-validation folds, or 0 for one holdout split.
+        fitted_estimator: a copy of the estimator as fitted on the training
+            split, for importances and learning curves (training the model
+            afterwards does not change it).
+        split: the train/test split scored, for permutation importance and
+            learning and validation curves.
+        run_record: the run record written for this scoring run, if one was.
     """
 
     model_name: str
@@ -35,6 +54,29 @@ class Result:
     predictions: Predictions = field(repr=False, compare=False)
     std: dict[str, float] = field(default_factory=dict)
     cv: int = 0
+    fitted_estimator: Any = field(default=None, repr=False, compare=False)
+    split: Split | None = field(default=None, repr=False, compare=False)
+    run_record: Path | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def plot(self) -> ResultPlots:
+        """The plots that fit this result: ``result.plot.roc_curve()`` and so on.
+
+        See :class:`~modelyard.plots.accessors.ResultPlots`; matplotlib is
+        imported on the first plot.
+        """
+        from modelyard.plots.accessors import ResultPlots
+
+        return ResultPlots(self)
+
+    def report(self, path: Path | str, *, plots: Iterable[str] | None = None) -> Path:
+        """Write a self-contained HTML report of this result to ``path``; returns the path.
+
+        See :func:`modelyard.report.write_report`.
+        """
+        from modelyard.report import write_report
+
+        return write_report(self, path, plots=plots)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready summary written into run records (predictions left out)."""
@@ -61,3 +103,70 @@ class Result:
         lines = [f"{self.model_name} ({self.estimator}), {self.n_test} test rows"]
         lines += [f"  {name:<{width}}  {value:.4f}" for name, value in self.metrics.items()]
         return "\n".join(lines)
+
+
+class ResultGroup:
+    """Several results of one task, best first by one metric, to compare.
+
+    Args:
+        results: the results to compare (at least one).
+        metric: the metric to sort by; by default the first metric of the first
+            result. Higher is better, except for errors (:data:`LOWER_IS_BETTER`).
+    """
+
+    def __init__(self, results: Iterable[Result], *, metric: str | None = None) -> None:
+        results = list(results)
+        if not results:
+            raise ModelyardError("a ResultGroup needs at least one Result to compare")
+        self.metric = metric or next(iter(results[0].metrics))
+        missing = [r.model_name for r in results if self.metric not in r.metrics]
+        if missing:
+            raise ModelyardError(
+                f"cannot sort by {self.metric!r}: it was not measured for {', '.join(missing)}; "
+                "choose a metric every result has"
+            )
+        rising = self.metric in LOWER_IS_BETTER
+        self.results = sorted(results, key=lambda r: r.metrics[self.metric] * (1 if rising else -1))
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self.results)
+
+    def __getitem__(self, index: int) -> Result:
+        return self.results[index]
+
+    @property
+    def best(self) -> Result:
+        """The result with the best value of :attr:`metric`."""
+        return self.results[0]
+
+    def labels(self) -> list[str]:
+        """One label per result, in order: the rank, model name and estimator."""
+        return [f"{i}. {r.model_name} ({r.estimator})" for i, r in enumerate(self.results, 1)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per result, best first: name, estimator, every metric, rows used."""
+        import pandas as pd
+
+        rows = [
+            {"model_name": r.model_name, "estimator": r.estimator, **r.metrics,
+             "n_train": r.n_train, "n_test": r.n_test}
+            for r in self.results
+        ]  # fmt: skip
+        return pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="rank"))
+
+    def plot(self, *, metric: str | None = None, ax: Axes | None = None) -> Axes:
+        """A bar per result of ``metric`` (default :attr:`metric`), in rank order."""
+        from modelyard.plots.comparison import plot_metric_comparison
+
+        name = metric or self.metric
+        missing = [r.model_name for r in self.results if name not in r.metrics]
+        if missing:
+            raise ModelyardError(f"{name!r} was not measured for {', '.join(missing)}")
+        values = [r.metrics[name] for r in self.results]
+        return plot_metric_comparison(self.labels(), values, metric=name, ax=ax)
+
+    def __str__(self) -> str:
+        return self.to_frame().to_string(float_format=lambda v: f"{v:.4f}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from modelyard.exceptions import DataError
+
+if TYPE_CHECKING:
+    from modelyard.plots.accessors import DatasetPlots
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,16 @@ class Dataset(ABC):
     def y(self) -> pd.Series:
         """The training target, loaded once."""
         return self._training_data()[1]
+
+    @property
+    def plot(self) -> DatasetPlots:
+        """Plots of the training data: ``dataset.plot.target_correlation()`` and so on.
+
+        See :class:`~modelyard.plots.accessors.DatasetPlots`.
+        """
+        from modelyard.plots.accessors import DatasetPlots
+
+        return DatasetPlots(self)
 
     def _training_data(self) -> tuple[pd.DataFrame, pd.Series]:
         if self._cache is None:

@@ -1,0 +1,253 @@
+"""The report of a scoring run: one self-contained HTML file with metrics, model card and plots.
+
+Images are embedded as base64 PNG, so the file can be mailed, archived or
+opened offline; it refers to nothing outside itself. ``modelyard score`` writes
+one next to its run record without being asked.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import uuid
+import warnings
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelyard.exceptions import ModelyardError, PlotError
+
+if TYPE_CHECKING:
+    from modelyard.result import Result
+
+#: Titles of the plots a report can hold, in the order it shows them.
+PLOT_TITLES = {
+    "confusion_matrix": "Confusion matrix",
+    "roc_curve": "ROC curve",
+    "pr_curve": "Precision-recall curve",
+    "threshold_curve": "Precision, recall and F1 against the threshold",
+    "lift_curve": "Lift curve",
+    "calibration_curve": "Calibration curve",
+    "prediction_error": "Prediction error",
+    "residuals": "Residuals",
+    "feature_importance": "Feature importance",
+    "permutation_importance": "Permutation importance (test split)",
+    "learning_curve": "Learning curve",
+    "validation_curve": "Validation curve",
+    "target_correlation": "Correlation of the features with the target",
+    "missing_data": "Missing values",
+}
+_DATA_PLOTS = ("target_correlation", "missing_data")
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+h1 { margin-bottom: 0.2em; } .muted { color: #666; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.8em; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.plots { display: flex; flex-wrap: wrap; gap: 1.5em; }
+figure { margin: 0; } figure img { max-width: 100%; }
+figcaption { color: #666; font-size: 0.9em; }
+"""
+
+
+def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | None = None) -> Path:
+    """Write the HTML report of ``result`` to ``path`` and return the path.
+
+    Args:
+        result: a scoring result.
+        path: the file to write; its folder is created. The file appears whole
+            or not at all (written aside, then renamed into place).
+        plots: the plots to include, by name (see :data:`PLOT_TITLES`); by
+            default every plot that fits the result.
+
+    A plot that fails to draw is listed in the report with its error, and
+    warned about, rather than losing the report.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ModelyardError(f"{target} is a folder; give the report a file name like report.html")
+    wanted = _plot_names(result, plots)
+    page = render_report(result, wanted)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(page, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ModelyardError(
+            f"cannot write the report to {target}: {error}; choose a writable path"
+        ) from error
+    return target
+
+
+def default_report_path(result: Result, run_dir: Path | str) -> Path:
+    """Where ``modelyard score`` puts a result's report: beside its run record."""
+    if result.run_record is not None:
+        return Path(result.run_record).with_suffix(".html")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return Path(run_dir) / f"{stamp}-score-{result.model_name}.html"
+
+
+def render_report(result: Result, plots: Iterable[str]) -> str:
+    """The report's HTML text, with the named plots drawn and embedded."""
+    figures, failures = [], []
+    for name in plots:
+        try:
+            figures.append((name, _png(result, name)))
+        except Exception as error:  # one broken plot must not lose the report
+            failures.append((name, f"{type(error).__name__}: {error}"))
+            warnings.warn(f"report plot {name} failed: {error}", stacklevel=3)
+    skipped = [(n, why) for n in PLOT_TITLES if (why := _why_not(result, n)) and n not in plots]
+    title = f"{result.model_name}: scoring report"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="muted">{_e(result.estimator)}, {_e(result.task)}; written '
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} by modelyard</p>",
+        f"<h2>{'Cross-validated' if result.cv else 'Holdout'} metrics</h2>",
+        _table(["metric", "value"], metric_rows(result)),
+        "<h2>Model card</h2>",
+        _table(["", ""], model_card_rows(result)),
+        "<h2>Plots</h2>",
+        '<div class="plots">',
+        *[_figure(name, png) for name, png in figures],
+        "</div>",
+    ]
+    if failures:
+        parts += ["<h2>Plots that failed</h2>", _table(["plot", "error"], failures)]
+    if skipped:
+        parts += ["<h2>Plots that do not fit this model</h2>", _table(["plot", "why"], skipped)]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def metric_rows(result: Result) -> list[tuple[str, str]]:
+    """Each metric and its value (mean ± standard deviation over cross-validation folds)."""
+    return [
+        (name, f"{value:.4f}" + (f" ± {result.std[name]:.4f}" if name in result.std else ""))
+        for name, value in result.metrics.items()
+    ]
+
+
+def _rows(result: Result) -> str:
+    if result.cv:
+        return f"{result.cv}-fold cross-validation over {result.n_test} rows"
+    return f"{result.n_train} training, {result.n_test} test"
+
+
+def model_card_rows(result: Result) -> list[tuple[str, str]]:
+    """What is known about the model at scoring time, as (field, value) rows."""
+    from modelyard.artifact import library_versions
+
+    estimator = result.fitted_estimator
+    kind = type(estimator)
+    full_name = result.estimator if estimator is None else f"{kind.__module__}.{kind.__qualname__}"
+    rows = [
+        ("model", result.model_name),
+        ("estimator", full_name),
+        ("task", result.task),
+        ("rows", _rows(result)),
+    ]  # fmt: skip
+    if result.predictions.classes is not None:
+        rows.append(("classes", ", ".join(map(str, result.predictions.classes))))
+    if result.split is not None:
+        x = result.split.x_test
+        features = ", ".join(f"{c} ({x[c].dtype})" for c in x.columns)
+        rows.append((f"features ({x.shape[1]})", features))
+    if callable(getattr(estimator, "get_params", None)):
+        params = estimator.get_params(deep=False)
+        rows.append(("parameters", ", ".join(f"{k}={_short(v)}" for k, v in params.items())))
+    versions = library_versions()
+    rows.append(("library versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
+    return rows
+
+
+def _plot_names(result: Result, plots: Iterable[str] | None) -> list[str]:
+    if plots is None:
+        return [name for name in PLOT_TITLES if _why_not(result, name) is None]
+    names = list(plots)
+    unknown = [n for n in names if n not in PLOT_TITLES]
+    if unknown:
+        raise PlotError(
+            f"unknown report plot {', '.join(map(repr, unknown))}; choose from "
+            f"{', '.join(PLOT_TITLES)}"
+        )
+    unfit = [f"{n} ({why})" for n in names if (why := _why_not(result, n))]
+    if unfit:
+        raise PlotError(f"these plots do not fit this result: {'; '.join(unfit)}")
+    return names
+
+
+def _why_not(result: Result, name: str) -> str | None:
+    if name in _DATA_PLOTS:
+        return None if result.split is not None else f"{name} needs the scored data"
+    return result.plot.why_not(name)
+
+
+def _png(result: Result, name: str) -> bytes:
+    from matplotlib.figure import Figure
+
+    from modelyard.plots import dataset
+    from modelyard.plots.style import FIGSIZE
+
+    # A bare Figure, not pyplot: nothing is left open and no backend is needed.
+    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    ax = figure.subplots()
+    if name in _DATA_PLOTS:
+        assert result.split is not None
+        x = _concat(result.split.x_train, result.split.x_test)
+        y = _concat(result.split.y_train, result.split.y_test)
+        if name == "target_correlation":
+            dataset.plot_target_correlation(x, y, ax=ax)
+        else:
+            dataset.plot_missing_data(x, ax=ax)
+    else:
+        getattr(result.plot, name)(ax=ax)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def _concat(first: Any, second: Any) -> Any:
+    import pandas as pd
+
+    return pd.concat([first, second])
+
+
+def _figure(name: str, png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure id="{name}"><img alt="{_e(PLOT_TITLES[name])}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{_e(PLOT_TITLES[name])}'
+        "</figcaption></figure>"
+    )
+
+
+def _table(header: list[str], rows: Iterable[tuple[str, str]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header) if any(header) else ""
+    body = "".join(f"<tr><th>{_e(k)}</th><td{_num(v)}>{_e(v)}</td></tr>" for k, v in rows)
+    return f"<table>{f'<tr>{head}</tr>' if head else ''}{body}</table>"
+
+
+def _num(text: str) -> str:
+    try:
+        float(text)
+    except ValueError:
+        return ""
+    return ' class="num"'
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text))
