@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -145,3 +146,67 @@ def regressor() -> Model:
 @pytest.fixture
 def trained_classifier(classifier: Model, binary_data) -> Model:
     return classifier.train(binary_data)
+
+
+# -- plots and reports ---------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the pyplot figures a test opened, so hundreds of plots do not pile up."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
+def _scored(estimator, data, run_dir: Path, name: str, **kwargs):
+    return Model(estimator, name=name).score(data, run_dir=run_dir, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def binary_result(binary_data, tmp_path_factory):
+    estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return _scored(estimator, binary_data, tmp_path_factory.mktemp("runs"), "cancer")
+
+
+@pytest.fixture(scope="session")
+def multiclass_result(multiclass_data, tmp_path_factory):
+    estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return _scored(estimator, multiclass_data, tmp_path_factory.mktemp("runs"), "iris")
+
+
+@pytest.fixture(scope="session")
+def regression_result(regression_data, tmp_path_factory):
+    return _scored(Ridge(), regression_data, tmp_path_factory.mktemp("runs"), "diabetes")
+
+
+@pytest.fixture(scope="session")
+def no_proba_result(binary_data, tmp_path_factory):
+    """A classifier without predict_proba."""
+    estimator = make_pipeline(StandardScaler(), RidgeClassifier())
+    runs = tmp_path_factory.mktemp("runs")
+    return _scored(estimator, binary_data, runs, "ridge", metrics=("accuracy", "f1"))
+
+
+@pytest.fixture
+def report_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder whose [tool.modelyard] names a breast-cancer classifier."""
+    (workdir / "report_project.py").write_text(
+        "from modelyard import Model\n"
+        "from modelyard.data import DemoDataset\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import StandardScaler\n\n\n"
+        "def build_model():\n"
+        "    return Model(make_pipeline(StandardScaler(), LogisticRegression()))\n\n\n"
+        "class Data(DemoDataset):\n"
+        "    def __init__(self):\n"
+        "        super().__init__('breast_cancer')\n"
+    )
+    (workdir / "pyproject.toml").write_text(
+        '[project]\nname = "cancer-model"\n\n[tool.modelyard]\n'
+        'model = "report_project:build_model"\ndataset = "report_project:Data"\n'
+    )
+    monkeypatch.syspath_prepend(str(workdir))
+    return workdir

@@ -8,6 +8,7 @@ one next to its run record without being asked.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import os
@@ -78,7 +79,8 @@ def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | Non
         temporary.write_text(page, encoding="utf-8")
         os.replace(temporary, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise ModelyardError(
             f"cannot write the report to {target}: {error}; choose a writable path"
         ) from error

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,9 +35,10 @@ def plot_learning_curve(
     from sklearn.model_selection import learning_curve
 
     same_length(X=X, y=y)
-    sizes, train, test = learning_curve(
-        estimator, X, y, cv=cv, scoring=scoring, train_sizes=np.asarray(train_sizes)
-    )
+    with _quiet_fits():
+        sizes, train, test = learning_curve(
+            estimator, X, y, cv=cv, scoring=scoring, train_sizes=np.asarray(train_sizes)
+        )
     ax = new_axes(ax)
     _scores_with_band(ax, sizes, train, test)
     return finish(ax, "Learning curve", "Training rows", _score_label(scoring), legend=True)
@@ -66,9 +70,10 @@ def plot_validation_curve(
             f"{', '.join(sorted(estimator.get_params()))}"
         )
     values = np.asarray(param_range)
-    train, test = validation_curve(
-        estimator, X, y, param_name=param_name, param_range=values, cv=cv, scoring=scoring
-    )
+    with _quiet_fits():
+        train, test = validation_curve(
+            estimator, X, y, param_name=param_name, param_range=values, cv=cv, scoring=scoring
+        )
     ax = new_axes(ax)
     _scores_with_band(ax, values, train, test)
     numeric = np.issubdtype(values.dtype, np.number)
@@ -77,6 +82,16 @@ def plot_validation_curve(
     return finish(
         ax, f"Validation curve: {param_name}", param_name, _score_label(scoring), legend=True
     )
+
+
+@contextlib.contextmanager
+def _quiet_fits() -> Iterator[None]:
+    """Silence non-convergence: a fit struggling at an extreme setting is what the curve shows."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def _scores_with_band(ax: Axes, x: Any, train: Any, test: Any) -> None:

@@ -77,7 +77,7 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: bool = Fal
     Every plot function ends here, so every plot looks the same whether it was
     drawn on a new figure or on an Axes the caller made.
     """
-    ax.set_title(title, fontsize="large", fontweight="bold", loc="left")
+    ax.set_title(title, fontsize="large", fontweight="bold")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)

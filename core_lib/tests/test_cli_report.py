@@ -1,0 +1,32 @@
+"""modelyard score writes the run's HTML report beside its record and says where."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelyard.cli import main
+from modelyard.exceptions import RunLogWarning
+
+
+def test_score_writes_the_report_beside_the_run_record_and_prints_where(report_project, capsys):
+    assert main(["score"]) == 0
+
+    record = next((report_project / "runs").glob("*-score-*.json"))
+    report = record.with_suffix(".html")
+    assert report.is_file()
+    assert f"report written to runs/{report.name}" in capsys.readouterr().out
+    assert 'id="roc_curve"' in report.read_text()
+
+
+def test_a_report_that_cannot_be_written_warns_and_keeps_the_scores(
+    report_project, capsys, monkeypatch
+):
+    (report_project / "blocked").write_text("a file where the run folder should be")
+    monkeypatch.setenv("MODELYARD_RUN_DIR", "blocked/runs")
+
+    with pytest.warns(RunLogWarning):
+        assert main(["score"]) == 0
+
+    captured = capsys.readouterr()
+    assert "accuracy" in captured.out
+    assert "modelyard: warning: report not written: cannot write the report to" in captured.err

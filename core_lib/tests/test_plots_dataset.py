@@ -1,0 +1,74 @@
+"""Dataset plots, as functions and as dataset.plot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modelyard.exceptions import PlotError
+from modelyard.plots import plot_feature_distribution, plot_missing_data, plot_target_correlation
+
+
+def bars(ax):
+    return [t.get_text() for t in ax.get_yticklabels()], [p.get_width() for p in ax.patches]
+
+
+def test_target_correlation_bars_are_pearsons_strongest_first(regression_data):
+    x, y = regression_data.x, regression_data.y
+    expected = x.corrwith(y)
+    expected = expected.reindex(expected.abs().sort_values(ascending=False).index)
+
+    names, widths = bars(plot_target_correlation(x, y, top_n=5))
+
+    assert names == list(expected.index[:5])
+    np.testing.assert_allclose(widths, expected.to_numpy()[:5])
+
+
+def test_missing_data_shows_the_share_missing_per_feature_most_first():
+    frame = pd.DataFrame({"a": [1, None, None, 4], "b": [1, 2, 3, 4], "c": [None, 2, 3, 4]})
+
+    ax = plot_missing_data(frame)
+
+    assert bars(ax) == (["a", "c"], [0.5, 0.25])
+    assert ax.get_title() == "Missing values (2 of 3 features)"
+
+
+def test_missing_data_says_so_when_nothing_is_missing(binary_data):
+    ax = plot_missing_data(binary_data.x)
+
+    assert ax.get_title() == "Missing values: none"
+    assert "no missing values in 30 features and 569 rows" in ax.texts[0].get_text()
+
+
+def test_feature_distribution_draws_one_histogram_per_class(multiclass_data):
+    x, y = multiclass_data.x, multiclass_data.y
+
+    ax = plot_feature_distribution(x, y, "petal length (cm)")
+
+    heights = [sum(p.get_height() for p in container) for container in ax.containers]
+    assert heights == [50, 50, 50]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "target = 0", "target = 1", "target = 2"
+    ]  # fmt: skip
+
+
+def test_feature_distribution_against_a_numeric_target_is_a_scatter(regression_data):
+    x, y = regression_data.x, regression_data.y
+
+    ax = plot_feature_distribution(x, y, "bmi")
+
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), np.c_[x["bmi"], y])
+
+
+def test_an_unknown_feature_is_named_with_the_columns(multiclass_data):
+    with pytest.raises(PlotError, match="no feature 'petal'; the data has sepal length"):
+        plot_feature_distribution(multiclass_data.x, multiclass_data.y, "petal")
+
+
+def test_dataset_plot_draws_from_the_datasets_own_data(multiclass_data):
+    ax = multiclass_data.plot.target_correlation()
+
+    assert bars(ax)[0][0] == "petal width (cm)"
+    assert multiclass_data.plot.missing_data().get_title() == "Missing values: none"
+    assert multiclass_data.plot.feature_distribution("sepal width (cm)").get_legend()

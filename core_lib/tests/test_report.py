@@ -1,0 +1,159 @@
+"""The HTML report: self-contained, every image decodes, every metric shown."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html.parser import HTMLParser
+
+import pytest
+from matplotlib import image
+
+from modelyard.exceptions import ModelyardError, PlotError
+from modelyard.plots.accessors import ResultPlots
+
+DATA_PLOTS = ["target_correlation", "missing_data"]
+
+
+class Report(HTMLParser):
+    """What a report holds: its images by figure id, table cells, and every URL it names."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.images: dict[str, str] = {}
+        self.cells: list[str] = []
+        self.urls: list[str] = []
+        self._figure: str | None = None
+        self._in_cell = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self._figure = attrs["id"]
+        if tag == "img":
+            self.images[self._figure] = attrs["src"]
+        self.urls += [attrs[a] for a in ("src", "href") if a in attrs]
+        self._in_cell = tag in ("td", "th")
+
+    def handle_data(self, data):
+        if self._in_cell:
+            self.cells.append(data)
+
+    def handle_endtag(self, tag):
+        self._in_cell = False
+
+
+@pytest.fixture(scope="module")
+def binary_report(binary_result, tmp_path_factory):
+    path = binary_result.report(tmp_path_factory.mktemp("report") / "report.html")
+    return Report(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def regression_report(regression_result, tmp_path_factory):
+    path = regression_result.report(tmp_path_factory.mktemp("report") / "report.html")
+    return Report(path.read_text(encoding="utf-8"))
+
+
+def decoded(src: str):
+    prefix = "data:image/png;base64,"
+    assert src.startswith(prefix)
+    return image.imread(io.BytesIO(base64.b64decode(src[len(prefix) :])), format="png")
+
+
+def test_a_classifier_report_holds_every_plot_that_fits_and_the_data_plots(
+    binary_result, binary_report
+):
+    assert list(binary_report.images) == binary_result.plot.available() + DATA_PLOTS
+
+
+def test_a_regressor_report_holds_the_regressor_plots(regression_report):
+    assert list(regression_report.images) == [
+        "prediction_error", "residuals", "feature_importance", "permutation_importance",
+        "learning_curve", "validation_curve", *DATA_PLOTS,
+    ]  # fmt: skip
+
+
+def test_every_image_in_the_report_decodes_as_a_picture(binary_report, regression_report):
+    for report in (binary_report, regression_report):
+        for name, src in report.images.items():
+            pixels = decoded(src)
+            assert pixels.shape[0] > 100 and pixels.shape[1] > 100, name
+            assert pixels.std() > 0, f"{name} is blank"
+
+
+def test_every_metric_is_in_the_report(binary_result, binary_report):
+    for name, value in binary_result.metrics.items():
+        position = binary_report.cells.index(name)
+        assert binary_report.cells[position + 1] == f"{value:.4f}"
+
+
+def test_the_report_names_no_file_or_address_outside_itself(binary_report):
+    assert binary_report.urls
+    assert all(url.startswith("data:image/png;base64,") for url in binary_report.urls)
+
+
+def test_the_model_card_summary_names_estimator_features_rows_and_versions(
+    binary_result, binary_report
+):
+    cells = binary_report.cells
+    assert "sklearn.pipeline.Pipeline" in cells
+    assert f"{binary_result.n_train} training, {binary_result.n_test} test" in cells
+    assert any(c.startswith("mean radius (float64), mean texture (float64)") for c in cells)
+    assert any("scikit-learn 1." in c for c in cells)
+    assert "features (30)" in cells
+
+
+def test_plots_that_do_not_fit_are_listed_with_the_reason(no_proba_result, tmp_path):
+    text = no_proba_result.report(tmp_path / "r.html").read_text()
+
+    assert "roc_curve needs predicted probabilities and Pipeline has no predict_proba" in text
+    assert 'id="confusion_matrix"' in text
+
+
+def test_a_plot_that_fails_is_listed_and_the_report_still_written(
+    regression_result, tmp_path, monkeypatch
+):
+    def broken(self, **kwargs):
+        raise RuntimeError("solver diverged")
+
+    monkeypatch.setattr(ResultPlots, "residuals", broken)
+
+    with pytest.warns(UserWarning, match="report plot residuals failed"):
+        path = regression_result.report(tmp_path / "r.html", plots=["residuals", "missing_data"])
+
+    report = Report(path.read_text())
+    assert list(report.images) == ["missing_data"]
+    assert "RuntimeError: solver diverged" in report.cells
+
+
+def test_a_chosen_subset_of_plots_is_drawn(regression_result, tmp_path):
+    path = regression_result.report(tmp_path / "sub" / "r.html", plots=["residuals"])
+
+    assert list(Report(path.read_text()).images) == ["residuals"]
+
+
+def test_an_unknown_plot_name_is_refused_with_the_choices(regression_result, tmp_path):
+    with pytest.raises(PlotError, match="unknown report plot 'roc'; choose from confusion_matrix"):
+        regression_result.report(tmp_path / "r.html", plots=["roc"])
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_plot_that_does_not_fit_is_refused(regression_result, tmp_path):
+    with pytest.raises(PlotError, match="roc_curve is a classifier plot"):
+        regression_result.report(tmp_path / "r.html", plots=["roc_curve"])
+
+
+def test_a_folder_as_the_report_path_is_refused(regression_result, tmp_path):
+    with pytest.raises(ModelyardError, match="is a folder; give the report a file name"):
+        regression_result.report(tmp_path, plots=["residuals"])
+
+
+def test_an_unwritable_path_is_an_error_that_leaves_nothing_behind(regression_result, tmp_path):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+
+    with pytest.raises(ModelyardError, match="cannot write the report to"):
+        regression_result.report(blocker / "r.html", plots=["residuals"])
+    assert list(tmp_path.iterdir()) == [blocker]
