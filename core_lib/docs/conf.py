@@ -28,6 +28,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
+    "matplotlib.sphinxext.plot_directive",
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
@@ -73,6 +74,15 @@ _os.chdir(_saved_cwd_global)
 _tmp_global.cleanup()
 _os.environ.update(_saved_env_global)
 """
+
+# -- plot directive (the gallery) ------------------------------------------------
+
+# The gallery's figures are drawn by modelyard itself at every build.
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 90)]
+plot_rcparams = {"figure.figsize": (6.4, 4.8)}
 
 # -- HTML ------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Feature importance plots: the model's own (coef_ or feature_importances_) and permutation."""
+"""Feature importance: the model's own (``coef_`` or ``feature_importances_``) and permutation."""
 
 from __future__ import annotations
 
