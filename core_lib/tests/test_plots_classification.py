@@ -219,3 +219,13 @@ def test_plots_draw_on_the_axes_given_and_title_it(binary):
     assert ax.get_title() == "ROC curve"
     assert ax.get_xlabel() == "False positive rate"
     assert ax.get_ylabel() == "True positive rate"
+
+
+def test_missing_scores_are_counted_in_the_error():
+    with pytest.raises(PlotError, match="y_score has 1 missing or infinite values"):
+        plot_roc_curve([0, 1, 0], [0.2, np.nan, 0.4])
+
+
+def test_labels_given_as_scores_are_refused():
+    with pytest.raises(PlotError, match="y_score must be numbers"):
+        plot_roc_curve([0, 1], ["no", "yes"])

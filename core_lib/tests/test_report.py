@@ -157,3 +157,14 @@ def test_an_unwritable_path_is_an_error_that_leaves_nothing_behind(regression_re
     with pytest.raises(ModelyardError, match="cannot write the report to"):
         regression_result.report(blocker / "r.html", plots=["residuals"])
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_text_in_the_report_is_escaped(regression_result, tmp_path):
+    from dataclasses import replace
+
+    named = replace(regression_result, model_name="<script>alert(1)</script>")
+
+    text = named.report(tmp_path / "r.html", plots=["residuals"]).read_text()
+
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text

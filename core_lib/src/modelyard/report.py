@@ -42,6 +42,11 @@ PLOT_TITLES = {
     "missing_data": "Missing values",
 }
 _DATA_PLOTS = ("target_correlation", "missing_data")
+#: Options of the report's plots: curves refit the model per fold, so three folds, not five.
+REPORT_OPTIONS: dict[str, dict[str, Any]] = {
+    "learning_curve": {"cv": 3},
+    "validation_curve": {"cv": 3},
+}
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
@@ -211,7 +216,7 @@ def _png(result: Result, name: str) -> bytes:
         else:
             dataset.plot_missing_data(x, ax=ax)
     else:
-        getattr(result.plot, name)(ax=ax)
+        getattr(result.plot, name)(ax=ax, **REPORT_OPTIONS.get(name, {}))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()

@@ -54,6 +54,13 @@ def class_scores(y_true: Any, y_score: Any, classes: Any = None) -> Scores:
     the second one is the positive class.
     """
     y_true, y_score = same_length(y_true=y_true, y_score=y_score)
+    if not np.issubdtype(y_score.dtype, np.number):
+        raise PlotError(f"y_score must be numbers (scores or probabilities), not {y_score.dtype}")
+    if not np.isfinite(y_score).all():
+        raise PlotError(
+            f"y_score has {int((~np.isfinite(y_score)).sum())} missing or infinite values; "
+            "every sample needs a score"
+        )
     known = np.unique(y_true) if classes is None else np.asarray(classes)
     if y_score.ndim == 1 or (y_score.ndim == 2 and y_score.shape[1] == 1):
         if len(known) != 2:
