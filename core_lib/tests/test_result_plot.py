@@ -134,3 +134,22 @@ def test_regression_plots_come_from_the_test_split(regression_result):
     np.testing.assert_allclose(
         ax.collections[0].get_offsets(), np.c_[p.y_pred, p.y_true - p.y_pred]
     )
+
+
+def test_asking_why_about_an_unknown_plot_lists_the_plots(regression_result):
+    with pytest.raises(PlotError, match="there is no plot 'roc'; choose from confusion_matrix"):
+        regression_result.plot.why_not("roc")
+
+
+def test_validation_curve_without_a_known_parameter_asks_for_one(regression_data, tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    from modelyard import Model
+
+    result = Model(LinearRegression()).score(regression_data, run_dir=tmp_path)
+
+    assert "validation_curve" not in result.plot.available()
+    with pytest.raises(PlotError, match="validation_curve needs param_name and param_range"):
+        result.plot.validation_curve()
+    ax = result.plot.validation_curve("fit_intercept", [True, False], cv=3)
+    assert ax.get_xlabel() == "fit_intercept"

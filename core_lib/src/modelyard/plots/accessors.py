@@ -66,6 +66,19 @@ class ResultPlots:
 
     def why_not(self, name: str) -> str | None:
         """Why plot ``name`` does not fit this result, or None when it does."""
+        reason = self._unfit(name)
+        unknown_param = default_validation_param(self._result.fitted_estimator) is None
+        if reason is None and name == "validation_curve" and unknown_param:
+            return "validation_curve needs param_name and param_range for this estimator"
+        return reason
+
+    def _unfit(self, name: str) -> str | None:
+        """Why plot ``name`` cannot be drawn for this result at all (any arguments)."""
+        if name not in _CLASSIFIER_PLOTS + _REGRESSOR_PLOTS + _MODEL_PLOTS:
+            raise PlotError(
+                f"there is no plot {name!r}; choose from "
+                f"{', '.join(_CLASSIFIER_PLOTS + _REGRESSOR_PLOTS + _MODEL_PLOTS)}"
+            )
         r, p = self._result, self._result.predictions
         kind = "classifier" if r.task == "classification" else "regressor"
         if name in _CLASSIFIER_PLOTS and r.task != "classification":
@@ -75,7 +88,8 @@ class ResultPlots:
         if name in _NEEDS_PROBA and p.y_proba is None:
             return f"{name} needs predicted probabilities and {r.estimator} has no predict_proba"
         if name == "threshold_curve" and p.y_proba is not None and p.y_proba.shape[1] != 2:
-            return f"threshold_curve is for binary classifiers; this one has {p.y_proba.shape[1]}"
+            classes = p.y_proba.shape[1]
+            return f"threshold_curve is for binary classifiers; this one has {classes} classes"
         if name in _MODEL_PLOTS and r.cv:
             return (
                 f"{name} needs one fitted estimator and its test split, and a "
@@ -94,22 +108,14 @@ class ResultPlots:
             getattr(r.fitted_estimator, "get_params", None)
         ):
             return f"{name} refits clones of the estimator, and {r.estimator} has no get_params"
-        if name == "validation_curve" and default_validation_param(r.fitted_estimator) is None:
-            return "validation_curve needs param_name and param_range for this estimator"
         return None
 
     def __dir__(self) -> list[str]:
         return ["available", "why_not", *self.available()]
 
-    def _check(self, name: str, *, needs_default_param: bool = True) -> Result:
-        reason = self.why_not(name)
-        if (
-            name == "validation_curve"
-            and not needs_default_param
-            and reason
-            and "param_name" in reason
-        ):
-            reason = None
+    def _check(self, name: str, *, default_params: bool = True) -> Result:
+        """The result, once plot ``name`` is known to fit (with its default arguments or not)."""
+        reason = self.why_not(name) if default_params else self._unfit(name)
         if reason is not None:
             raise PlotError(f"{reason}; plots that fit: {', '.join(self.available())}")
         return self._result
@@ -211,7 +217,7 @@ class ResultPlots:
         Without ``param_name``, the estimator's regularisation or size
         parameter is swept (see :data:`VALIDATION_PARAMS`).
         """
-        r = self._check("validation_curve", needs_default_param=param_name is None)
+        r = self._check("validation_curve", default_params=param_name is None)
         if param_name is None:
             found = default_validation_param(r.fitted_estimator)
             assert found is not None
