@@ -72,3 +72,23 @@ def test_dataset_plot_draws_from_the_datasets_own_data(multiclass_data):
     assert bars(ax)[0][0] == "petal width (cm)"
     assert multiclass_data.plot.missing_data().get_title() == "Missing values: none"
     assert multiclass_data.plot.feature_distribution("sepal width (cm)").get_legend()
+
+
+def test_a_categorical_feature_against_classes_counts_each_category_per_class():
+    x = pd.DataFrame({"city": ["oslo", "rome", "rome", "oslo", "rome"]})
+    y = pd.Series(["yes", "no", "yes", "yes", "yes"], name="churned")
+
+    ax = plot_feature_distribution(x, y, "city")
+
+    counts = {c.get_label(): [p.get_height() for p in c] for c in ax.containers}
+    assert counts == {"no": [0, 1], "yes": [2, 2]}
+
+
+def test_a_text_target_is_correlated_through_its_category_codes():
+    x = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 1.0, 3.0, 2.0]})
+
+    names, widths = bars(plot_target_correlation(x, pd.Series(["lo", "lo", "hi", "hi"])))
+
+    codes = [1, 1, 0, 0]  # "hi" sorts before "lo"
+    assert names[0] == "a"
+    assert widths[0] == pytest.approx(np.corrcoef([1, 2, 3, 4], codes)[0, 1])

@@ -16,7 +16,7 @@ from modelyard.exceptions import (
     SchemaError,
 )
 from modelyard.model import Model
-from modelyard.result import Result
+from modelyard.result import Result, ResultGroup
 from modelyard.store import ModelRef, load_model
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "ModelyardError",
     "NotTrainedError",
     "Result",
+    "ResultGroup",
     "SchemaError",
     "__version__",
     "load_model",
