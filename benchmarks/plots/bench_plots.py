@@ -84,11 +84,13 @@ def main() -> None:
     repeats = 1 if parser.parse_args().smoke else 7
 
     rows: list[tuple[str, float, float]] = []
-    rows.append((
-        "import modelyard (matplotlib lazy) vs + matplotlib.pyplot, CPU s",
-        import_cpu_seconds(repeats, "import modelyard"),
-        import_cpu_seconds(repeats, "import modelyard, matplotlib.pyplot"),
-    ))  # fmt: skip
+    rows.append(
+        (
+            "import modelyard (matplotlib lazy) vs + matplotlib.pyplot, CPU s",
+            import_cpu_seconds(repeats, "import modelyard"),
+            import_cpu_seconds(repeats, "import modelyard, matplotlib.pyplot"),
+        )
+    )
 
     with tempfile.TemporaryDirectory() as runs:
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
@@ -114,11 +116,13 @@ def main() -> None:
             ),
         }
         for name, (ours, theirs) in pairs.items():
-            rows.append((
-                f"{name} to PNG: modelyard vs scikit-learn Display",
-                best_of(repeats, to_png(ours)),
-                best_of(repeats, to_png(theirs)),
-            ))  # fmt: skip
+            rows.append(
+                (
+                    f"{name} to PNG: modelyard vs scikit-learn Display",
+                    best_of(repeats, to_png(ours)),
+                    best_of(repeats, to_png(theirs)),
+                )
+            )
         refit = ["permutation_importance", "learning_curve", "validation_curve"]
         drawing = [n for n in result.plot.available() if n not in refit]
         drawing += ["target_correlation", "missing_data"]

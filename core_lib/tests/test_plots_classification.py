@@ -88,8 +88,12 @@ def test_multiclass_pr_curve_has_a_curve_per_class_and_averages(multiclass):
     labels = [ln.get_label() for ln in plot_pr_curve(y, proba).lines]
 
     assert [lbl.split(" (")[0] for lbl in labels] == [
-        "class a", "class b", "class c", "micro average", "macro average"
-    ]  # fmt: skip
+        "class a",
+        "class b",
+        "class c",
+        "micro average",
+        "macro average",
+    ]
 
 
 def test_confusion_matrix_cells_are_the_counts(multiclass):

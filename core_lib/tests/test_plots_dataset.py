@@ -49,8 +49,10 @@ def test_feature_distribution_draws_one_histogram_per_class(multiclass_data):
     heights = [sum(p.get_height() for p in container) for container in ax.containers]
     assert heights == [50, 50, 50]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "target = 0", "target = 1", "target = 2"
-    ]  # fmt: skip
+        "target = 0",
+        "target = 1",
+        "target = 2",
+    ]
 
 
 def test_feature_distribution_against_a_numeric_target_is_a_scatter(regression_data):

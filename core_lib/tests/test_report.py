@@ -70,9 +70,14 @@ def test_a_classifier_report_holds_every_plot_that_fits_and_the_data_plots(
 
 def test_a_regressor_report_holds_the_regressor_plots(regression_report):
     assert list(regression_report.images) == [
-        "prediction_error", "residuals", "feature_importance", "permutation_importance",
-        "learning_curve", "validation_curve", *DATA_PLOTS,
-    ]  # fmt: skip
+        "prediction_error",
+        "residuals",
+        "feature_importance",
+        "permutation_importance",
+        "learning_curve",
+        "validation_curve",
+        *DATA_PLOTS,
+    ]
 
 
 def test_every_image_in_the_report_decodes_as_a_picture(binary_report, regression_report):

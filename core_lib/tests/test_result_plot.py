@@ -9,14 +9,25 @@ from sklearn import metrics as skm
 from modelyard.exceptions import PlotError
 
 CLASSIFIER_PLOTS = [
-    "confusion_matrix", "roc_curve", "pr_curve", "threshold_curve", "lift_curve",
-    "calibration_curve", "feature_importance", "permutation_importance", "learning_curve",
+    "confusion_matrix",
+    "roc_curve",
+    "pr_curve",
+    "threshold_curve",
+    "lift_curve",
+    "calibration_curve",
+    "feature_importance",
+    "permutation_importance",
+    "learning_curve",
     "validation_curve",
-]  # fmt: skip
+]
 REGRESSOR_PLOTS = [
-    "prediction_error", "residuals", "feature_importance", "permutation_importance",
-    "learning_curve", "validation_curve",
-]  # fmt: skip
+    "prediction_error",
+    "residuals",
+    "feature_importance",
+    "permutation_importance",
+    "learning_curve",
+    "validation_curve",
+]
 
 
 def test_a_binary_classifier_offers_every_classifier_plot(binary_result):

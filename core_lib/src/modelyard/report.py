@@ -161,7 +161,7 @@ def model_card_rows(result: Result) -> list[tuple[str, str]]:
         ("estimator", full_name),
         ("task", result.task),
         ("rows", _rows(result)),
-    ]  # fmt: skip
+    ]
     if result.predictions.classes is not None:
         rows.append(("classes", ", ".join(map(str, result.predictions.classes))))
     if result.split is not None:

@@ -151,10 +151,15 @@ class ResultGroup:
         import pandas as pd
 
         rows = [
-            {"model_name": r.model_name, "estimator": r.estimator, **r.metrics,
-             "n_train": r.n_train, "n_test": r.n_test}
+            {
+                "model_name": r.model_name,
+                "estimator": r.estimator,
+                **r.metrics,
+                "n_train": r.n_train,
+                "n_test": r.n_test,
+            }
             for r in self.results
-        ]  # fmt: skip
+        ]
         return pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="rank"))
 
     def plot(self, *, metric: str | None = None, ax: Axes | None = None) -> Axes:

@@ -139,9 +139,13 @@ class ResultPlots:
                 "this one has none or more than two classes, so leave threshold out"
             )
         return classification.plot_confusion_matrix(
-            p.y_true, y_score=p.y_proba, threshold=threshold, normalize=normalize,
-            labels=p.classes, ax=ax,
-        )  # fmt: skip
+            p.y_true,
+            y_score=p.y_proba,
+            threshold=threshold,
+            normalize=normalize,
+            labels=p.classes,
+            ax=ax,
+        )
 
     def roc_curve(self, *, ax: Axes | None = None) -> Axes:
         """ROC curve of the test split (one per class and averages for multiclass)."""
@@ -194,9 +198,13 @@ class ResultPlots:
         r = self._check("permutation_importance")
         assert r.split is not None
         return importance.plot_permutation_importance(
-            r.fitted_estimator, r.split.x_test, r.split.y_test, n_repeats=n_repeats,
-            top_n=top_n, ax=ax,
-        )  # fmt: skip
+            r.fitted_estimator,
+            r.split.x_test,
+            r.split.y_test,
+            n_repeats=n_repeats,
+            top_n=top_n,
+            ax=ax,
+        )
 
     def learning_curve(self, *, cv: int = 5, ax: Axes | None = None) -> Axes:
         """Cross-validated score against training rows, over all the scored rows."""

@@ -164,8 +164,13 @@ def plot_threshold_curve(
     ax.plot(thresholds, recall, color=colour(1), label="recall")
     ax.plot(thresholds, f1, color=colour(2), label="F1")
     best = int(np.argmax(f1))
-    ax.axvline(thresholds[best], linestyle="--", color=REFERENCE, linewidth=1,
-               label=f"best F1 at {thresholds[best]:.3f}")  # fmt: skip
+    ax.axvline(
+        thresholds[best],
+        linestyle="--",
+        color=REFERENCE,
+        linewidth=1,
+        label=f"best F1 at {thresholds[best]:.3f}",
+    )
     ax.set_ylim(0, 1.02)
     return finish(ax, "Threshold curve", "Decision threshold", "Score", legend=True)
 
@@ -236,8 +241,9 @@ def _annotate(ax: Axes, matrix: np.ndarray, *, counts: bool) -> None:
     middle = matrix.max() / 2 if matrix.size else 0
     for (row, col), value in np.ndenumerate(matrix):
         text = f"{int(value)}" if counts else f"{value:.2f}"
-        ax.text(col, row, text, ha="center", va="center",
-                color="white" if value > middle else "black")  # fmt: skip
+        ax.text(
+            col, row, text, ha="center", va="center", color="white" if value > middle else "black"
+        )
 
 
 def _columns(scores: Scores) -> range:

@@ -54,8 +54,14 @@ def plot_missing_data(x: pd.DataFrame, *, top_n: int = 20, ax: Axes | None = Non
     share = share[share > 0].sort_values(ascending=False, kind="stable")
     ax = new_axes(ax)
     if share.empty:
-        ax.text(0.5, 0.5, f"no missing values in {x.shape[1]} features and {len(x)} rows",
-                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            f"no missing values in {x.shape[1]} features and {len(x)} rows",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
         ax.set_yticks([])
         return finish(ax, "Missing values: none", "Share of rows missing", "Feature")
     shown = share.iloc[:top_n]
@@ -89,8 +95,13 @@ def plot_feature_distribution(
         if numeric:
             edges = np.histogram_bin_edges(values.dropna(), bins=bins)
             for i, label in enumerate(sorted(target.unique())):
-                ax.hist(values[target == label].dropna(), bins=edges, alpha=0.5,
-                        color=colour(i), label=f"{_name(y)} = {label}")  # fmt: skip
+                ax.hist(
+                    values[target == label].dropna(),
+                    bins=edges,
+                    alpha=0.5,
+                    color=colour(i),
+                    label=f"{_name(y)} = {label}",
+                )
             return finish(ax, f"{feature} by {_name(y)}", str(feature), "Rows", legend=True)
         counts = pd.crosstab(values, target)
         counts.plot.bar(ax=ax, color=[colour(i) for i in range(counts.shape[1])], rot=0)
