@@ -69,3 +69,13 @@ def test_an_empty_group_is_refused():
 def test_sorting_by_a_metric_not_measured_names_the_results(regressions):
     with pytest.raises(ModelyardError, match="'accuracy': it was not measured for lasso"):
         ResultGroup(regressions, metric="accuracy")
+
+
+def test_a_metric_that_could_not_be_computed_ranks_last(regressions):
+    from dataclasses import replace
+
+    broken = replace(regressions[0], model_name="broken", metrics={"r2": float("nan")})
+
+    group = ResultGroup([broken, *regressions[1:]])
+
+    assert group[-1].model_name == "broken"

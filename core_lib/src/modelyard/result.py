@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,8 +126,12 @@ class ResultGroup:
                 f"cannot sort by {self.metric!r}: it was not measured for {', '.join(missing)}; "
                 "choose a metric every result has"
             )
-        rising = self.metric in LOWER_IS_BETTER
-        self.results = sorted(results, key=lambda r: r.metrics[self.metric] * (1 if rising else -1))
+        sign = 1 if self.metric in LOWER_IS_BETTER else -1
+        # A metric that could not be computed (NaN) ranks last, whichever way is better.
+        self.results = sorted(
+            results,
+            key=lambda r: (math.isnan(r.metrics[self.metric]), sign * r.metrics[self.metric]),
+        )
 
     def __len__(self) -> int:
         return len(self.results)
