@@ -173,3 +173,20 @@ def test_text_in_the_report_is_escaped(regression_result, tmp_path):
 
     assert "<script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_a_cross_validated_report_shows_mean_and_spread_and_the_out_of_fold_plots(
+    regression_data, tmp_path
+):
+    from sklearn.linear_model import Ridge
+
+    from modelyard import Model
+
+    result = Model(Ridge()).score(regression_data, cv=3, run_dir=tmp_path)
+
+    report = Report(result.report(tmp_path / "r.html").read_text())
+
+    assert list(report.images) == ["prediction_error", "residuals"]
+    r2 = f"{result.metrics['r2']:.4f} ± {result.std['r2']:.4f}"
+    assert report.cells[report.cells.index("r2") + 1] == r2
+    assert f"3-fold cross-validation over {len(regression_data.x)} rows" in report.cells
