@@ -1,11 +1,15 @@
-"""Shared fixtures: the project's data, a trained model and an API client."""
+"""Shared fixtures: the project's data and a trained model{% if cookiecutter.include_api %}, and an API client{% endif %}."""
 
 from __future__ import annotations
 
 import pytest
+{%- if cookiecutter.include_api %}
 from fastapi.testclient import TestClient
+{%- endif %}
 from modelyard import Model
+{%- if cookiecutter.include_api %}
 from modelyard.serving import create_app
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.data import ProjectData
 from {{ cookiecutter.package_name }}.model import build_model
@@ -27,7 +31,10 @@ def data() -> ProjectData:
 def trained_model(data: ProjectData) -> Model:
     return build_model().train(data)
 
+{%- if cookiecutter.include_api %}
+
 
 @pytest.fixture
 def client(trained_model: Model) -> TestClient:
     return TestClient(create_app(trained_model))
+{%- endif %}
