@@ -54,7 +54,10 @@ def slug_problem(slug: str) -> str | None:
             "hyphens, starting with a letter (e.g. churn-model)"
         )
     if slug == "modelyard":
-        return "project_slug 'modelyard' is the core library's own name; choose another, e.g. churn-model"
+        return (
+            "project_slug 'modelyard' is the core library's own name; "
+            "choose another, e.g. churn-model"
+        )
     return None
 
 

@@ -1,11 +1,18 @@
-"""Fixtures of the template tests: a baked project, a virtual environment with it installed,
-and a local wheel index serving the modelyard under test."""
+"""Fixtures of the template tests: baked projects, a virtual environment with one installed,
+a local wheel index serving the modelyard under test, and a git copy of this repository.
+
+Tests that take the ``project`` fixture run once per project of ``FULL_CHECK`` (together
+those projects use every value of every option), or once per id in their module's
+``PROJECTS`` list.
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
 import json
+import shutil
+import subprocess
 import sys
 import threading
 import venv
@@ -19,11 +26,112 @@ from support import REPO, free_port, run
 PROJECT = "my-model"
 PACKAGE = "my_model"
 
+#: Projects given the full check, by id. Every value of every option appears at least once;
+#: ``dependency`` is how the project depends on modelyard (see ``requirement``).
+FULL_CHECK: dict[str, dict[str, str]] = {
+    "classifier-github-api": {
+        "python_version": "3.10",
+        "task": "classification",
+        "ci_provider": "github",
+        "include_api": "yes",
+        "license": "MIT",
+        "dependency": "index",
+    },
+    "regressor-gitlab-api": {
+        "python_version": "3.11",
+        "task": "regression",
+        "ci_provider": "gitlab",
+        "include_api": "yes",
+        "license": "BSD-3-Clause",
+        "dependency": "index",
+    },
+    "classifier-local-path": {
+        "python_version": "3.12",
+        "task": "classification",
+        "ci_provider": "none",
+        "include_api": "no",
+        "license": "Apache-2.0",
+        "dependency": "path",
+    },
+    "regressor-git-url": {
+        "python_version": "3.13",
+        "task": "regression",
+        "ci_provider": "github",
+        "include_api": "no",
+        "license": "proprietary",
+        "dependency": "git",
+    },
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests taking ``project`` once per full-check project (or per id in ``PROJECTS``)."""
+    if "project" in metafunc.fixturenames:
+        ids = getattr(metafunc.module, "PROJECTS", list(FULL_CHECK))
+        metafunc.parametrize("project", ids, indirect=True, scope="session")
+
+
+def requirement(mode: str, git_copy: Path | None = None) -> str:
+    """A modelyard requirement of each kind the template accepts, all resolvable here."""
+    if mode == "index":
+        return "modelyard[serve]>=0.1"
+    if mode == "path":
+        return f"modelyard[serve] @ {(REPO / 'core_lib').as_uri()}"
+    folder = git_copy or Path("/nonexistent/ml-template")
+    return f"modelyard[serve] @ git+{folder.as_uri()}#subdirectory=core_lib"
+
+
+def copy_repository(target: Path) -> Path:
+    """Copy this repository's files (committed or not, ignored ones left out) into a new
+    git repository at ``target`` with one commit; return ``target``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "template at the start of the test")
+    return target
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in ``folder`` with a fixed identity; return its output."""
+    identity = ["-c", "user.name=Template Test", "-c", "user.email=test@example.com"]
+    return run(["git", *identity, *args], cwd=folder)
+
 
 @pytest.fixture(scope="session")
-def baked(cookies_session) -> Path:
-    """A project baked with every answer left at its default."""
-    result = cookies_session.bake()
+def repository_copy(tmp_path_factory) -> Path:
+    """A git repository holding a copy of this repository (the template and modelyard)."""
+    return copy_repository(tmp_path_factory.mktemp("ml-template"))
+
+
+@pytest.fixture(scope="session")
+def project(request) -> str:
+    """The id of the full-check project a test runs against (see ``FULL_CHECK``)."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def options(project) -> dict[str, str]:
+    """The options of the project under test."""
+    return FULL_CHECK[project]
+
+
+@pytest.fixture(scope="session")
+def baked(cookies_session, options, repository_copy) -> Path:
+    """The project under test, baked with its options."""
+    answers = {k: v for k, v in options.items() if k != "dependency"}
+    answers["modelyard_requirement"] = requirement(options["dependency"], repository_copy)
+    result = cookies_session.bake(extra_context=answers)
     assert result.exception is None, result.exception
     return result.project_path
 
@@ -58,6 +166,7 @@ def project_env(baked, wheels, tmp_path_factory) -> Path:
             "pip",
             "install",
             "-q",
+            "--ignore-requires-python",  # this machine has one Python for every version answered
             "--find-links",
             wheels,
             "-e",
@@ -65,6 +174,12 @@ def project_env(baked, wheels, tmp_path_factory) -> Path:
         ],
     )
     return env / "bin"
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    """One pre-commit cache for every project, so each hook environment is installed once."""
+    return tmp_path_factory.mktemp("pre-commit")
 
 
 @pytest.fixture(scope="session")
