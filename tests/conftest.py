@@ -21,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from support import REPO, free_port, run
 
 PROJECT = "my-model"
@@ -156,23 +160,20 @@ def wheel_index(wheels) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def project_env(baked, wheels, tmp_path_factory) -> Path:
-    """The bin folder of a fresh virtual environment with the baked project installed."""
+    """The bin folder of a fresh virtual environment with the baked project installed.
+
+    This machine has one Python for every ``python_version`` answered, so the project's
+    dependencies (read from its pyproject) are installed as usual, and then the project
+    itself without checking its ``requires-python``.
+    """
     env = tmp_path_factory.mktemp("venv")
-    venv.create(env, with_pip=True)
-    run(
-        [
-            env / "bin" / "python",
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--ignore-requires-python",  # this machine has one Python for every version answered
-            "--find-links",
-            wheels,
-            "-e",
-            f"{baked}[dev,docs]",
-        ],
-    )
+    # A current pip, as users have: the one bundled with Python 3.11 refuses git+file:/// URLs.
+    venv.create(env, with_pip=True, upgrade_deps=True)
+    pip = [env / "bin" / "python", "-m", "pip", "install", "-q", "--find-links", wheels]
+    config = tomllib.loads((baked / "pyproject.toml").read_text())["project"]
+    extras = config["optional-dependencies"]
+    run([*pip, *config["dependencies"], *extras["dev"], *extras["docs"]])
+    run([*pip, "--no-deps", "--ignore-requires-python", "-e", baked])
     return env / "bin"
 
 
