@@ -100,3 +100,14 @@ def test_dockerfile_passes_hadolint_when_the_api_is_included(baked, options):
 
 def test_type_check_passes_with_the_installed_dependencies(baked, project_env):
     run([project_env / "mypy"], cwd=baked)
+
+
+def test_makefile_has_the_everyday_targets(baked, options):
+    targets = ["train", "score", "serve", "test", "lint", "type", "docs"]
+    targets += ["image"] if options["include_api"] == "yes" else []
+
+    planned = run(["make", "-n", *targets], cwd=baked)
+
+    assert "modelyard train" in planned
+    assert "modelyard serve models/my-model" in planned
+    assert ("docker build" in planned) == (options["include_api"] == "yes")
