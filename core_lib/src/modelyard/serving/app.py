@@ -122,10 +122,13 @@ def create_app(
         max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
     )
     parser = RequestParser(served.schema, max_rows=limits[0])
+    if isinstance(model, Model):  # already in memory: ready at once, with or without lifespan
+        served.load(model)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=_load, args=(served, loader), daemon=True).start()
+        if not served.ready.is_set():
+            threading.Thread(target=_load, args=(served, loader), daemon=True).start()
         yield
 
     app = FastAPI(
