@@ -291,14 +291,35 @@ def _add_predict(app: FastAPI, served: _Served, parser: RequestParser) -> None:
                 answer = await run_in_threadpool(
                     predictor.predict, parsed.rows, parsed.probabilities
                 )
-        except Exception:
-            request_id = request.scope["state"]["request_id"]
-            logger.exception("the model failed on request %s", request_id,
-                             extra={"request_id": request_id})
-            return Response(json.dumps(internal_error(request_id)), 500, media_type=_JSON)
+        except Exception as error:
+            return _model_failed(request.scope["state"]["request_id"], error)
         if parsed.probabilities:
             answer["classes"] = predictor.classes
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
+
+
+def _model_failed(request_id: str, error: Exception) -> Response:
+    """Log the model's exception in full; answer without its message (it may quote the input).
+
+    A ValueError from a model given schema-valid input means it cannot use these
+    values (a number so large a scaler overflows, a category it never saw): a
+    422. Anything else is a fault of the model or the server: a 500.
+    """
+    logger.exception("the model failed on request %s", request_id, extra={"request_id": request_id})
+    if isinstance(error, ValueError):
+        content = {
+            "detail": [
+                {
+                    "loc": [],
+                    "msg": "the model cannot predict for the values in this request (for example "
+                    "numbers too large for it); the reason is logged under this request id",
+                    "type": "model_rejected_input",
+                }
+            ],
+            "request_id": request_id,
+        }
+        return Response(json.dumps(content), 422, media_type=_JSON)
+    return Response(json.dumps(internal_error(request_id)), 500, media_type=_JSON)
 
 
 def _document_request_body(app: FastAPI, parser: RequestParser) -> None:

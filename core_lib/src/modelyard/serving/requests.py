@@ -12,7 +12,7 @@ value that was sent.
 
 import functools
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic_core
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
@@ -23,6 +23,7 @@ from modelyard.schema import Feature, FeatureSchema
 _INT64 = {"ge": -(2**63), "le": 2**63 - 1}
 _PYTHON_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "string": str}
 _FORBID = ConfigDict(extra="forbid")
+_STRICT_BOOL = Annotated[bool, Field(strict=True)]
 #: Longest piece of a client's key name repeated in an error, so a huge key is not echoed.
 _NAME_LIMIT = 100
 
@@ -182,7 +183,7 @@ def _rows_body(schema: FeatureSchema, max_rows: int) -> Any:
     row.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
     body = TypedDict(  # type: ignore[misc]
         "PredictRows",
-        {"rows": _batch(list[row], max_rows), "probabilities": NotRequired[bool]},  # type: ignore[valid-type]
+        {"rows": _batch(list[row], max_rows), "probabilities": NotRequired[_STRICT_BOOL]},  # type: ignore[valid-type]
     )
     body.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
     return body
@@ -194,9 +195,17 @@ def _columns_body(schema: FeatureSchema, max_rows: int) -> Any:
     body = TypedDict(  # type: ignore[misc]
         "PredictColumns",
         {
-            "columns": Annotated[list[str], Field(min_length=1)],
+            "columns": Annotated[
+                list[Literal[tuple(schema.names)]],  # type: ignore[misc]
+                Field(
+                    min_length=len(schema),
+                    max_length=len(schema),
+                    json_schema_extra={"uniqueItems": True},
+                    description="every feature once, in the order of each data row",
+                ),
+            ],
             "data": _batch(list[tuple[cells]], max_rows),  # type: ignore[valid-type]
-            "probabilities": NotRequired[bool],
+            "probabilities": NotRequired[_STRICT_BOOL],
         },
     )
     body.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
@@ -210,7 +219,7 @@ def _columns_shape(max_rows: int) -> Any:
         {
             "columns": Annotated[list[Annotated[str, Field(strict=True)]], Field(min_length=1)],
             "data": _batch(list[list[Any]], max_rows),
-            "probabilities": NotRequired[Annotated[bool, Field(strict=True)]],
+            "probabilities": NotRequired[_STRICT_BOOL],
         },
     )
     body.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
