@@ -91,13 +91,12 @@ def _arguments() -> argparse.Namespace:
 
 def _train(kind: str, work: Path) -> Path:
     """Train one model with modelyard, save it, and return its version folder."""
+    from modelyard import Model
+    from modelyard.data import demo_dataset
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from modelyard import Model
-    from modelyard.data import demo_dataset
 
     estimator = (
         make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
@@ -122,13 +121,21 @@ def _rows(folder: Path, n: int = 1) -> tuple[list[str], list[list[float]]]:
 def _modelyard_server(folder: Path) -> dict[str, Any]:
     columns, data = _rows(folder)
     return {
-        "command": [sys.executable, "-m", "modelyard.cli", "serve", str(folder), "--port", "{port}"],
+        "command": [
+            sys.executable,
+            "-m",
+            "modelyard.cli",
+            "serve",
+            str(folder),
+            "--port",
+            "{port}",
+        ],
         "env": {},
         "ready": "/health",
         "path": "/predict",
         "bodies": [
-            {"rows": [dict(zip(columns, data[0]))]},
-            [dict(zip(columns, data[0]))],  # before the {"rows": ...} body existed
+            {"rows": [dict(zip(columns, data[0], strict=True))]},
+            [dict(zip(columns, data[0], strict=True))],  # before the {"rows": ...} body existed
         ],
     }
 
@@ -189,7 +196,7 @@ def _floor_server(folder: Path) -> dict[str, Any]:
 def _measure(name: str, server: dict[str, Any], folder: Path, args: argparse.Namespace) -> dict:
     port = _free_port()
     command = [part.replace("{port}", str(port)) for part in server["command"]]
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
         command, env={**os.environ, **server["env"]}, stdout=log, stderr=subprocess.STDOUT
     )
@@ -239,7 +246,9 @@ def _working_body(port: int, server: dict) -> bytes:
     """The first of the server's body formats it accepts."""
     for body in server["bodies"]:
         encoded = json.dumps(body).encode()
-        status, _answer = _post(http.client.HTTPConnection("127.0.0.1", port), server["path"], encoded)
+        status, _answer = _post(
+            http.client.HTTPConnection("127.0.0.1", port), server["path"], encoded
+        )
         if status == 200:
             return encoded
     raise SystemExit(f"{server['command'][0]} accepted none of the request bodies")
@@ -343,8 +352,10 @@ def _python_load(port: int, path: str, body: bytes, duration: int) -> dict[str, 
 def _ratios(measured: dict[str, dict]) -> dict[str, float]:
     me, mlflow, floor = measured["modelyard"], measured["mlflow"], measured["floor"]
     if not me["prediction"] == mlflow["prediction"] == floor["prediction"]:
-        raise SystemExit(f"the servers disagree: {me['prediction']}, {mlflow['prediction']}, "
-                         f"{floor['prediction']}")
+        raise SystemExit(
+            f"the servers disagree: {me['prediction']}, {mlflow['prediction']}, "
+            f"{floor['prediction']}"
+        )
     return {
         "throughput_vs_mlflow": me["requests_per_s"] / mlflow["requests_per_s"],
         "throughput_vs_floor": me["requests_per_s"] / floor["requests_per_s"],
@@ -376,7 +387,10 @@ def _write(results: dict, folder: Path, label: str) -> None:
                 f"| {model} | {server} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
                 f"{m['requests_per_s']:.0f} | {m['errors']} |"
             )
-    lines += ["", "| model | throughput / MLflow | throughput / floor | p50 / MLflow | p50 / floor |"]
+    lines += [
+        "",
+        "| model | throughput / MLflow | throughput / floor | p50 / MLflow | p50 / floor |",
+    ]
     lines += ["| --- | ---: | ---: | ---: | ---: |"]
     for model, measured in results["models"].items():
         r = measured["ratios"]

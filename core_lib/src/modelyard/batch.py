@@ -148,7 +148,9 @@ def _scored(
     try:
         X = model.schema.validate(features)
     except SchemaError as error:
-        raise SchemaError(f"{where}: {error}{_first_bad_row(model.schema, features, before)}")
+        raise SchemaError(
+            f"{where}: {error}{_first_bad_row(model.schema, features, before)}"
+        ) from None
     try:
         out = chunk.copy()
         out[PREDICTION_COLUMN] = model.estimator.predict(X)
@@ -165,7 +167,7 @@ def _first_bad_row(schema: FeatureSchema, frame: pd.DataFrame, before: int) -> s
     """Where the first value that is not a number sits in a numeric column, if any."""
     for feature in schema.features:
         column = frame[feature.name]
-        if feature.is_numeric and column.dtype == object:
+        if feature.is_numeric and not pd.api.types.is_numeric_dtype(column):
             bad = pd.to_numeric(column, errors="coerce").isna() & column.notna()
             if bad.any():
                 row = before + 1 + int(bad.to_numpy().argmax())
@@ -179,8 +181,9 @@ class _CsvWriter:
         self.started = False
 
     def write(self, frame: pd.DataFrame) -> None:
-        frame.to_csv(self.path, mode="a" if self.started else "w", header=not self.started,
-                     index=False)
+        frame.to_csv(
+            self.path, mode="a" if self.started else "w", header=not self.started, index=False
+        )
         self.started = True
 
     def close(self) -> None:

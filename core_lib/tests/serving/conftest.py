@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -80,7 +81,8 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stdout.read()}")
+            time.sleep(0.5)
+            raise AssertionError(f"server exited: {''.join(getattr(process, 'output', []))}")
         try:
             with urllib.request.urlopen(f"{url}/health/ready", timeout=1) as response:
                 if response.status == 200:
@@ -106,6 +108,12 @@ def start_server() -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
             env={**os.environ, **(env or {})},
         )
         started.append(process)
+        # Drain the log as it comes: a full pipe would block the server's logging, and it.
+        process.output = []  # type: ignore[attr-defined]
+        threading.Thread(
+            target=lambda: process.output.extend(process.stdout),
+            daemon=True,  # type: ignore[attr-defined]
+        ).start()
         url = f"http://127.0.0.1:{port}"
         wait_until_ready(url, process)
         return url, process
@@ -114,7 +122,7 @@ def start_server() -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
     for process in started:
         if process.poll() is None:
             process.kill()
-            process.communicate(timeout=30)
+            process.wait(timeout=30)
 
 
 @pytest.fixture

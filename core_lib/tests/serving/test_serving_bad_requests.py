@@ -1,4 +1,4 @@
-"""Every kind of bad request gets a 4xx naming what is wrong, never the payload, never a traceback."""
+"""Every kind of bad request gets a 4xx naming what is wrong; never the payload or a traceback."""
 
 from __future__ import annotations
 
@@ -36,38 +36,103 @@ def _columns(rows: list[dict], columns: list[str], data: list[list[Any]] | None 
 CASES = [
     ("missing feature", lambda r: _without(r, "mean area"), 422, "missing", 1, "mean area"),
     ("extra feature", lambda r: _rows(r, colour="red"), 422, "extra_forbidden", 1, "colour"),
-    ("string for a number", lambda r: _rows(r, mean_area=SECRET), 422, "float_type", 1,
-     "mean area"),
-    ("boolean for a number", lambda r: _rows(r, mean_area=True), 422, "float_type", 1,
-     "mean area"),
+    (
+        "string for a number",
+        lambda r: _rows(r, mean_area=SECRET),
+        422,
+        "float_type",
+        1,
+        "mean area",
+    ),
+    ("boolean for a number", lambda r: _rows(r, mean_area=True), 422, "float_type", 1, "mean area"),
     ("null for a number", lambda r: _rows(r, mean_area=None), 422, "float_type", 1, "mean area"),
-    ("NaN", lambda r: json.dumps({"rows": r}).replace(str(r[1]["mean area"]), "NaN", 1).encode(),
-     422, "finite_number", 1, "mean area"),
-    ("Infinity", lambda r: _rows(r).replace(str(r[1]["mean area"]).encode(), b"1e999", 1),
-     422, "finite_number", 1, "mean area"),
+    (
+        "NaN",
+        lambda r: json.dumps({"rows": r}).replace(str(r[1]["mean area"]), "NaN", 1).encode(),
+        422,
+        "finite_number",
+        1,
+        "mean area",
+    ),
+    (
+        "Infinity",
+        lambda r: _rows(r).replace(str(r[1]["mean area"]).encode(), b"1e999", 1),
+        422,
+        "finite_number",
+        1,
+        "mean area",
+    ),
     ("empty batch", lambda r: b'{"rows": []}', 422, "too_short", None, None),
-    ("too many rows", lambda r: json.dumps({"rows": r * 2}).encode(), 422, "too_long", None,
-     None),
+    ("too many rows", lambda r: json.dumps({"rows": r * 2}).encode(), 422, "too_long", None, None),
     ("a row that is not an object", lambda r: b'{"rows": [17]}', 422, "dict_type", 0, None),
     ("body not JSON", lambda r: f"{SECRET} {{".encode(), 422, "json_invalid", None, None),
     ("bare list of rows", lambda r: json.dumps(r).encode(), 422, "body_shape", None, None),
-    ("unknown top-level key", lambda r: json.dumps({"rows": r, "colour": 1}).encode(), 422,
-     "extra_forbidden", None, None),
-    ("probabilities not a boolean", lambda r: json.dumps({"rows": r, "probabilities": "yes"})
-     .encode(), 422, "bool_type", None, None),
-    ("columns missing a feature", lambda r: _columns(r, list(r[0])[1:]), 422, "missing", None,
-     "mean radius"),
-    ("columns with an unknown name", lambda r: _columns(r, [*r[0], "colour"],
-     [[*row.values(), 1] for row in r]), 422, "extra_forbidden", None, "colour"),
-    ("columns given twice", lambda r: _columns(r, [*r[0], "mean area"],
-     [[*row.values(), 1] for row in r]), 422, "duplicate", None, "mean area"),
-    ("data row too short", lambda r: _columns(r, list(r[0]), [list(r[0].values())[:-1]]), 422,
-     "missing", 0, "worst fractal dimension"),
-    ("data cell wrongly typed", lambda r: _columns(r, list(r[0]),
-     [list(r[0].values()), [SECRET, *list(r[1].values())[1:]]]), 422, "float_type", 1,
-     "mean radius"),
-    ("empty data", lambda r: json.dumps({"columns": list(r[0]), "data": []}).encode(), 422,
-     "too_short", None, None),
+    (
+        "unknown top-level key",
+        lambda r: json.dumps({"rows": r, "colour": 1}).encode(),
+        422,
+        "extra_forbidden",
+        None,
+        None,
+    ),
+    (
+        "probabilities not a boolean",
+        lambda r: json.dumps({"rows": r, "probabilities": "yes"}).encode(),
+        422,
+        "bool_type",
+        None,
+        None,
+    ),
+    (
+        "columns missing a feature",
+        lambda r: _columns(r, list(r[0])[1:]),
+        422,
+        "missing",
+        None,
+        "mean radius",
+    ),
+    (
+        "columns with an unknown name",
+        lambda r: _columns(r, [*r[0], "colour"], [[*row.values(), 1] for row in r]),
+        422,
+        "extra_forbidden",
+        None,
+        "colour",
+    ),
+    (
+        "columns given twice",
+        lambda r: _columns(r, [*r[0], "mean area"], [[*row.values(), 1] for row in r]),
+        422,
+        "duplicate",
+        None,
+        "mean area",
+    ),
+    (
+        "data row too short",
+        lambda r: _columns(r, list(r[0]), [list(r[0].values())[:-1]]),
+        422,
+        "missing",
+        0,
+        "worst fractal dimension",
+    ),
+    (
+        "data cell wrongly typed",
+        lambda r: _columns(
+            r, list(r[0]), [list(r[0].values()), [SECRET, *list(r[1].values())[1:]]]
+        ),
+        422,
+        "float_type",
+        1,
+        "mean radius",
+    ),
+    (
+        "empty data",
+        lambda r: json.dumps({"columns": list(r[0]), "data": []}).encode(),
+        422,
+        "too_short",
+        None,
+        None,
+    ),
 ]
 
 
@@ -82,8 +147,9 @@ def limited_client(trained_classifier) -> TestClient:
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
-def test_a_bad_body_gets_a_4xx_naming_the_problem(limited_client, rows, build, status, kind, row,
-                                                  field):
+def test_a_bad_body_gets_a_4xx_naming_the_problem(
+    limited_client, rows, build, status, kind, row, field
+):
     response = limited_client.post(
         "/predict", content=build(rows), headers={"Content-Type": "application/json"}
     )

@@ -1,4 +1,4 @@
-"""The endpoints of a served model: health, metadata, predictions, metrics, errors from the model."""
+"""The endpoints of a served model: health, metadata, predictions, metrics, model errors."""
 
 from __future__ import annotations
 
@@ -60,7 +60,11 @@ def test_metadata_describes_the_saved_model_without_paths(saved_classifier, work
         _eventually_ready(client)
         metadata = client.get("/metadata").json()
 
-    assert (metadata["name"], metadata["version"], metadata["task"]) == ("cancer", 1, "classification")
+    assert (metadata["name"], metadata["version"], metadata["task"]) == (
+        "cancer",
+        1,
+        "classification",
+    )
     assert metadata["features"][0] == {"name": "mean radius", "kind": "number"}
     assert metadata["classes"] == [0, 1]
     assert "scikit-learn" in metadata["trained_with"]
@@ -76,7 +80,9 @@ def test_predict_takes_rows_and_answers_in_row_order(client, rows, trained_class
     assert (response.json()["model"], response.json()["version"]) == ("cancer", None)
 
 
-def test_predict_takes_columns_and_data_in_any_column_order(client, binary_data, trained_classifier):
+def test_predict_takes_columns_and_data_in_any_column_order(
+    client, binary_data, trained_classifier
+):
     frame = binary_data.x.head(4).iloc[:, ::-1]
 
     response = client.post(
@@ -116,7 +122,9 @@ def test_a_regressor_predicts_values(trained_regressor, regression_data):
     assert answer["predictions"] == pytest.approx(trained_regressor.predict(rows).tolist())
 
 
-def test_a_batch_larger_than_the_inline_limit_is_predicted_the_same(client, binary_data, trained_classifier):
+def test_a_batch_larger_than_the_inline_limit_is_predicted_the_same(
+    client, binary_data, trained_classifier
+):
     rows = binary_data.x.head(app_module.INLINE_ROWS + 50).to_dict(orient="records")
 
     answer = client.post("/predict", json={"rows": rows}).json()
@@ -134,7 +142,9 @@ def test_a_callers_request_id_is_kept(client):
     assert response.headers["x-request-id"] == "trace-abc.123"
 
 
-def test_a_model_exception_is_a_500_with_a_request_id_and_no_internals(failing_client, rows, caplog):
+def test_a_model_exception_is_a_500_with_a_request_id_and_no_internals(
+    failing_client, rows, caplog
+):
     with caplog.at_level(logging.ERROR, logger="modelyard.serving"):
         response = failing_client.post("/predict", json={"rows": rows})
 

@@ -24,7 +24,9 @@ def _fuzz(schema, path: str, method: str, mode: GenerationMode, examples: int) -
     def check(case):
         response = case.call()
         statuses.append(response.status_code)
-        assert response.status_code < 500, f"{case.as_curl_command()} answered {response.status_code}"
+        assert response.status_code < 500, (
+            f"{case.as_curl_command()} answered {response.status_code}"
+        )
         if mode is GenerationMode.POSITIVE:
             # A schema-valid row can still be refused with 422 by the model itself (a number
             # so large its scaler overflows), which the schema cannot express.

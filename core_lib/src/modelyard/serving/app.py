@@ -138,8 +138,9 @@ def create_app(
         "served by modelyard.",
         lifespan=lifespan,
     )
-    metrics = Metrics(["/health", "/health/live", "/health/ready", "/metadata", "/metrics",
-                       "/predict"])
+    metrics = Metrics(
+        ["/health", "/health/live", "/health/ready", "/metadata", "/metrics", "/predict"]
+    )
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     _add_health(app, served)
     _add_metadata(app, served, limits)
@@ -272,7 +273,9 @@ def _add_predict(app: FastAPI, served: _Served, parser: RequestParser) -> None:
         Add ``"probabilities": true`` for a classifier's class probabilities.
         """
         if not _is_json(request.headers.get("content-type", "")):
-            return _refuse(415, "body_type", "send the body as JSON (Content-Type: application/json)")
+            return _refuse(
+                415, "body_type", "send the body as JSON (Content-Type: application/json)"
+            )
         predictor = served.predictor
         if predictor is None:
             return _refuse(503, "not_ready", "the model is still loading; retry shortly")
@@ -329,7 +332,9 @@ def _document_request_body(app: FastAPI, parser: RequestParser) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
-                title=app.title, version=app.version, description=app.description,
+                title=app.title,
+                version=app.version,
+                description=app.description,
                 routes=app.routes,
             )
             operation = schema["paths"]["/predict"]["post"]

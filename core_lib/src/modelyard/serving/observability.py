@@ -59,9 +59,7 @@ class Metrics:
             ["path", "status"],
             registry=self.registry,
         )
-        self.rows = Counter(
-            "modelyard_predicted_rows", "Rows predicted.", registry=self.registry
-        )
+        self.rows = Counter("modelyard_predicted_rows", "Rows predicted.", registry=self.registry)
 
     def observe(self, method: str, path: str, status: int, seconds: float) -> None:
         """Count one answered request."""

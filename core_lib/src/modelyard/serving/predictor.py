@@ -46,8 +46,9 @@ class Predictor:
         self.uses_arrays = self._arrays_give_the_same_answers()
         if self.uses_arrays:
             warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
-        self._predict, self._predict_proba = model.estimator.predict, getattr(
-            model.estimator, "predict_proba", None
+        self._predict, self._predict_proba = (
+            model.estimator.predict,
+            getattr(model.estimator, "predict_proba", None),
         )
         forest = _TreeWalk.of(model.estimator) if self.uses_arrays else None
         if forest is not None and self._same_as_estimator(forest):
@@ -75,11 +76,11 @@ class Predictor:
     def _input(self, rows: list[list[Any]]) -> Any:
         if self.uses_arrays:
             return np.array(rows, dtype=np.float64)
-        columns = list(zip(*rows))
+        columns = list(zip(*rows, strict=True))
         return pd.DataFrame(
             {
                 name: np.array(values, dtype=dtype)
-                for name, values, dtype in zip(self._names, columns, self._dtypes)
+                for name, values, dtype in zip(self._names, columns, self._dtypes, strict=True)
             }
         )
 
@@ -145,8 +146,16 @@ class _TreeWalk:
         )
 
         kind = type(estimator)  # exact types: a subclass may predict differently
-        if kind not in (RandomForestClassifier, ExtraTreesClassifier, RandomForestRegressor,
-                        ExtraTreesRegressor) or getattr(estimator, "n_outputs_", 0) != 1:
+        if (
+            kind
+            not in (
+                RandomForestClassifier,
+                ExtraTreesClassifier,
+                RandomForestRegressor,
+                ExtraTreesRegressor,
+            )
+            or getattr(estimator, "n_outputs_", 0) != 1
+        ):
             return None
         return cls(estimator, kind in (RandomForestClassifier, ExtraTreesClassifier))
 

@@ -67,7 +67,9 @@ class RequestParser:
         try:
             payload = pydantic_core.from_json(body, allow_inf_nan=True)
         except ValueError:
-            raise RequestError(422, [_error([], "body is not valid JSON", "json_invalid")]) from None
+            raise RequestError(
+                422, [_error([], "body is not valid JSON", "json_invalid")]
+            ) from None
         if isinstance(payload, dict) and "rows" in payload:
             return self._parse_rows(payload)
         if isinstance(payload, dict) and ("columns" in payload or "data" in payload):
@@ -118,9 +120,7 @@ class RequestParser:
         columns = tuple(shape["columns"])
         self._check_columns(columns)
         validator = (
-            self._data_in_schema_order
-            if list(columns) == self.names
-            else self._data_type(columns)
+            self._data_in_schema_order if list(columns) == self.names else self._data_type(columns)
         )
         try:
             data = validator.validate_python(shape["data"])
@@ -172,7 +172,9 @@ class RequestParser:
                 detail["row"] = loc[1]
                 if len(loc) >= 3:
                     field = loc[2]
-                    detail["field"] = columns[field] if isinstance(field, int) and columns else field
+                    detail["field"] = (
+                        columns[field] if isinstance(field, int) and columns else field
+                    )
             details.append(_shortened(detail))
         return details
 
@@ -181,7 +183,7 @@ def _rows_body(schema: FeatureSchema, max_rows: int) -> Any:
     # Functional TypedDicts take any key, so the real feature names need no aliases.
     row = TypedDict("Row", {f.name: _field_type(f) for f in schema.features})  # type: ignore[misc]
     row.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
-    body = TypedDict(  # type: ignore[misc]
+    body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
         "PredictRows",
         {"rows": _batch(list[row], max_rows), "probabilities": NotRequired[_STRICT_BOOL]},  # type: ignore[valid-type]
     )
@@ -192,7 +194,7 @@ def _rows_body(schema: FeatureSchema, max_rows: int) -> Any:
 def _columns_body(schema: FeatureSchema, max_rows: int) -> Any:
     """The documented columns shape: data rows in the order ``columns`` names."""
     cells = tuple(_field_type(f) for f in schema.features)
-    body = TypedDict(  # type: ignore[misc]
+    body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
         "PredictColumns",
         {
             "columns": Annotated[
@@ -214,7 +216,7 @@ def _columns_body(schema: FeatureSchema, max_rows: int) -> Any:
 
 def _columns_shape(max_rows: int) -> Any:
     """The columns shape before the cells are typed (their types depend on ``columns``)."""
-    body = TypedDict(  # type: ignore[misc]
+    body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
         "PredictColumnsShape",
         {
             "columns": Annotated[list[Annotated[str, Field(strict=True)]], Field(min_length=1)],

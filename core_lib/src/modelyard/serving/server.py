@@ -45,7 +45,7 @@ def serve(
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging set-up plus modelyard's JSON lines (access log and errors) on stdout."""
+    """Uvicorn's logging set-up plus modelyard's JSON lines (access log and errors) on stdout."""
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = {
