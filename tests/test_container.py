@@ -59,7 +59,7 @@ def _build(engine: str, baked: Path, wheel_index: str, tag: str, *extra: str) ->
 @pytest.fixture(scope="module")
 def image(engine, baked, trained, wheel_index) -> Iterator[str]:
     """The project's image with its trained model, modelyard taken from the local wheel index."""
-    tag = _build(engine, baked, wheel_index, f"localhost/{PROJECT}-test:latest")
+    tag = _build(engine, baked, wheel_index, f"localhost/{PROJECT}-test-{os.getpid()}:latest")
     yield tag
     subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
 
@@ -68,7 +68,12 @@ def image(engine, baked, trained, wheel_index) -> Iterator[str]:
 def server_image(engine, baked, image, wheel_index) -> Iterator[str]:
     """The image without a model (target ``server``); built from the same cached layers."""
     tag = _build(
-        engine, baked, wheel_index, f"localhost/{PROJECT}-server-test:latest", "--target", "server"
+        engine,
+        baked,
+        wheel_index,
+        f"localhost/{PROJECT}-server-test-{os.getpid()}:latest",
+        "--target",
+        "server",
     )
     yield tag
     subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
