@@ -131,3 +131,18 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def test_metrics_count_the_requests_of_every_worker(start_server, saved_classifier):
+    url, _server = start_server("-m", "modelyard.cli", "serve", saved_classifier, "--workers", "2")
+    with httpx.Client() as client:  # new connections, so both workers get some
+        for _ in range(20):
+            client.get(f"{url}/health/live", headers={"Connection": "close"})
+
+    text = httpx.get(f"{url}/metrics").text
+
+    line = next(x for x in text.splitlines() if x.startswith(_LIVE_COUNT))
+    assert float(line.split()[-1]) == 20
+
+
+_LIVE_COUNT = 'modelyard_http_requests_total{method="GET",path="/health/live",status="200"}'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +14,8 @@ from modelyard.store import locate
 
 #: Seconds a SIGTERM waits for requests in flight before the worker stops anyway.
 GRACEFUL_SHUTDOWN_SECONDS = 30
+#: Seconds a new worker may take to start (imports, model load) before uvicorn restarts it.
+WORKER_START_SECONDS = 60
 
 
 def serve(
@@ -32,6 +35,11 @@ def serve(
     os.environ[MODEL_ENV] = str(locate(model))
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="modelyard-metrics-")
+    options: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # With several workers uvicorn restarts one that does not answer its supervisor within
+        # 5 s; importing scikit-learn and loading a model on a busy machine can take longer.
+        options["timeout_worker_healthcheck"] = WORKER_START_SECONDS
     uvicorn.run(
         "modelyard.serving.app:create_app_from_env",
         factory=True,
@@ -41,6 +49,7 @@ def serve(
         access_log=False,  # modelyard writes its own, as JSON
         log_config=log_config(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **options,
     )
 
 
