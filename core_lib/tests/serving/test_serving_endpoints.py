@@ -26,9 +26,9 @@ def test_ready_answers_503_until_a_saved_model_has_loaded(saved_classifier, monk
     release = threading.Event()
     real_load = app_module.load_model
 
-    def slow_load(uri):
+    def slow_load(uri, **options):
         release.wait(timeout=30)
-        return real_load(uri)
+        return real_load(uri, **options)
 
     monkeypatch.setattr(app_module, "load_model", slow_load)
     with TestClient(create_app(saved_classifier)) as client:
@@ -40,7 +40,7 @@ def test_ready_answers_503_until_a_saved_model_has_loaded(saved_classifier, monk
 
 
 def test_a_model_that_fails_to_load_stays_not_ready_and_says_so(saved_classifier, monkeypatch):
-    def broken(uri):
+    def broken(uri, **options):
         raise OSError("disk gone")
 
     monkeypatch.setattr(app_module, "load_model", broken)
@@ -49,6 +49,18 @@ def test_a_model_that_fails_to_load_stays_not_ready_and_says_so(saved_classifier
         response = client.get("/health/ready")
 
     assert (response.status_code, response.json()["status"]) == (503, "failed")
+
+
+def test_a_model_in_an_s3_store_is_served_by_its_url(trained_classifier, s3_store, rows):
+    url, options = s3_store
+    trained_classifier.save(url, storage_options=options)
+
+    with TestClient(create_app(f"{url}/cancer@1", storage_options=options)) as client:
+        _eventually_ready(client)
+        answer = client.post("/predict", json={"rows": rows}).json()
+
+    assert answer["version"] == 1
+    assert answer["predictions"] == trained_classifier.predict(rows).tolist()
 
 
 def test_the_first_releases_health_path_still_answers(client):

@@ -26,14 +26,14 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from modelyard import __version__
-from modelyard.artifact import library_versions, read_card
+from modelyard.artifact import ModelCard, library_versions, read_card
 from modelyard.exceptions import ConfigError, NotTrainedError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
-from modelyard.store import load_model, locate
+from modelyard.store import ModelStore, load_model, locate
 
 MODEL_ENV = "MODELYARD_MODEL"
 MAX_ROWS_ENV = "MODELYARD_MAX_ROWS"
@@ -102,6 +102,7 @@ def create_app(
     *,
     max_rows: int | None = None,
     max_body_bytes: int | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> FastAPI:
     """Build the REST API of a trained model, or of a saved one given by its path.
 
@@ -112,11 +113,13 @@ def create_app(
         max_rows: most rows per request (default ``$MODELYARD_MAX_ROWS``, else 10,000).
         max_body_bytes: largest request body (default ``$MODELYARD_MAX_BODY_BYTES``,
             else 16 MiB), checked before the body is parsed.
+        storage_options: options of the fsspec filesystem when ``model`` is a store
+            URL (``s3://bucket/models/NAME@3``).
 
     Endpoints: ``GET /health/live``, ``GET /health/ready``, ``GET /metadata``,
     ``GET /metrics`` and ``POST /predict``.
     """
-    served, loader = _served(model)
+    served, loader = _served(model, storage_options)
     limits = (
         max_rows or _env_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
         max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
@@ -167,7 +170,9 @@ def create_app_from_env() -> FastAPI:
     return create_app(uri)
 
 
-def _served(model: Model | str | Path) -> tuple[_Served, Any]:
+def _served(
+    model: Model | str | Path, storage_options: dict[str, Any] | None
+) -> tuple[_Served, Any]:
     """What is served (from the model or its card), and how to load it."""
     if isinstance(model, Model):
         if model.schema is None:
@@ -183,8 +188,8 @@ def _served(model: Model | str | Path) -> tuple[_Served, Any]:
         }
         version = model.ref.version if model.ref else None
         return _Served(name, version, model.schema, info), lambda: model
-    folder = locate(model)
-    card = read_card(folder)
+    folder = locate(model, storage_options=storage_options)
+    card = _card(folder, storage_options)
     info = {
         "task": card.task,
         "estimator": card.estimator,
@@ -194,7 +199,15 @@ def _served(model: Model | str | Path) -> tuple[_Served, Any]:
         "trained_with": card.versions,
     }
     served = _Served(card.name, card.version, FeatureSchema.from_dict(card.features), info)
-    return served, lambda: load_model(folder)
+    return served, lambda: load_model(folder, storage_options=storage_options)
+
+
+def _card(location: Path | str, storage_options: dict[str, Any] | None) -> ModelCard:
+    """The model card of a version folder, or of a version in a store behind a URL."""
+    if isinstance(location, Path):
+        return read_card(location)
+    root, name, version = location.rstrip("/").rsplit("/", 2)
+    return ModelStore(root, storage_options).card(name, int(version))
 
 
 def _load(served: _Served, loader: Any) -> None:
