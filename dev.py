@@ -83,10 +83,10 @@ def demo() -> int:
     port = _free_port()
     server = subprocess.Popen([BIN / "modelyard", "serve", model, "--port", str(port)], cwd=project)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/health", server)
+        _wait_until_up(f"http://127.0.0.1:{port}/health/ready", server)
         _step(f"POST http://127.0.0.1:{port}/predict with the first row of the training data")
         print(json.dumps(row)[:200] + " ...")
-        print("answer:", json.dumps(_post(f"http://127.0.0.1:{port}/predict", row)))
+        print("answer:", json.dumps(_post(f"http://127.0.0.1:{port}/predict", {"rows": row})))
     finally:
         server.terminate()
         server.wait(timeout=30)

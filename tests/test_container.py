@@ -1,4 +1,9 @@
-"""The baked project's image builds, runs as a non-root user and serves predictions over HTTP."""
+"""The baked project's image builds, runs as a non-root user and serves predictions over HTTP.
+
+Two images from the one Dockerfile: the default target with the trained model baked in,
+and the ``server`` target, which loads the model named by MODELYARD_MODEL at start.
+The task-specific parts (the rows sent, what the model predicts) come from fixtures.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -29,10 +35,7 @@ def engine() -> str:
     return container_engine()
 
 
-@pytest.fixture(scope="module")
-def image(engine, baked, trained, wheel_index) -> Iterator[str]:
-    """The project's image, built with modelyard taken from the local wheel index."""
-    tag = f"localhost/{PROJECT}-test:latest"
+def _build(engine: str, baked: Path, wheel_index: str, tag: str, *extra: str) -> str:
     args = [
         engine,
         "build",
@@ -42,6 +45,7 @@ def image(engine, baked, trained, wheel_index) -> Iterator[str]:
         tag,
         "--build-arg",
         f"PIP_FIND_LINKS={wheel_index}",
+        *extra,
     ]
     if engine == "podman":
         args += ["--format", "docker"]  # keeps the HEALTHCHECK, which OCI images drop
@@ -49,14 +53,36 @@ def image(engine, baked, trained, wheel_index) -> Iterator[str]:
         args += ["--build-arg", f"BASE_IMAGE={os.environ[BASE_IMAGE]}"]
     args += shlex.split(os.environ.get(BUILD_FLAGS, ""))
     run([*args, "."], cwd=baked, timeout=1200)
+    size = run([engine, "image", "inspect", tag, "--format", "{{.Size}}"]).strip()
+    print(f"{tag}: {int(size) / 1e6:.0f} MB")
+    return tag
+
+
+@pytest.fixture(scope="module")
+def image(engine, baked, trained, wheel_index) -> Iterator[str]:
+    """The project's image with its trained model, modelyard taken from the local wheel index."""
+    tag = _build(engine, baked, wheel_index, f"localhost/{PROJECT}-test-{os.getpid()}:latest")
     yield tag
     subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="module")
-def container(engine, image) -> Iterator[tuple[str, str]]:
-    """A running container of the image; yields its name and base URL."""
-    name, port = f"{PROJECT}-test-{os.getpid()}", free_port()
+def server_image(engine, baked, image, wheel_index) -> Iterator[str]:
+    """The image without a model (target ``server``); built from the same cached layers."""
+    tag = _build(
+        engine,
+        baked,
+        wheel_index,
+        f"localhost/{PROJECT}-server-test-{os.getpid()}:latest",
+        "--target",
+        "server",
+    )
+    yield tag
+    subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
+
+
+def _start(engine: str, image: str, name: str, *options: str) -> tuple[str, str]:
+    port = free_port()
     run(
         [
             engine,
@@ -70,28 +96,49 @@ def container(engine, image) -> Iterator[tuple[str, str]]:
             "MODELYARD_HOST=127.0.0.1",
             "-e",
             f"MODELYARD_PORT={port}",
+            *options,
             image,
         ]
     )
-    url = f"http://127.0.0.1:{port}"
+    return name, f"http://127.0.0.1:{port}"
+
+
+def _stop(engine: str, name: str) -> None:
+    logs = subprocess.run([engine, "logs", name], capture_output=True, text=True, check=False)
+    print(logs.stdout[-3000:], logs.stderr[-3000:])
+    subprocess.run([engine, "rm", "-f", "-t", "10", name], capture_output=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def container(engine, image) -> Iterator[tuple[str, str]]:
+    """A running container of the image; yields its name and base URL."""
+    name, url = _start(engine, image, f"{PROJECT}-test-{os.getpid()}")
     try:
-        wait_for_http(f"{url}/health")
+        wait_for_http(f"{url}/health/ready")
         yield name, url
     finally:
-        logs = subprocess.run([engine, "logs", name], capture_output=True, text=True, check=False)
-        print(logs.stdout[-3000:], logs.stderr[-3000:])
-        subprocess.run([engine, "rm", "-f", "-t", "10", name], capture_output=True, check=False)
+        _stop(engine, name)
 
 
-def test_container_reports_healthy_with_the_trained_version(container):
-    status, answer = http_json(f"{container[1]}/health")
+def test_container_is_live_and_ready_with_the_trained_version(container):
+    assert http_json(f"{container[1]}/health/live")[0] == 200
+    status, answer = http_json(f"{container[1]}/health/ready")
 
     assert status == 200
     assert answer == {"status": "ok", "model": PROJECT, "version": 1}
 
 
+def test_container_describes_its_model_without_paths(container, rows):
+    status, metadata = http_json(f"{container[1]}/metadata")
+
+    assert status == 200
+    assert (metadata["name"], metadata["version"]) == (PROJECT, 1)
+    assert [f["name"] for f in metadata["features"]] == list(rows[0])
+    assert "/app" not in str(metadata)
+
+
 def test_container_predicts_what_the_model_predicts_in_process(container, baked, project_env, rows):
-    status, answer = http_json(f"{container[1]}/predict", rows)
+    status, answer = http_json(f"{container[1]}/predict", {"rows": rows})
 
     assert status == 200
     assert answer["predictions"] == local_predictions(baked, project_env, rows)
@@ -102,17 +149,44 @@ def test_container_answers_a_bad_request_with_422_naming_the_field(container, ro
     missing = next(iter(row))
     del row[missing]
 
-    status, answer = http_json(f"{container[1]}/predict", [row])
+    status, answer = http_json(f"{container[1]}/predict", {"rows": [row]})
 
     assert status == 422
-    assert answer["detail"][0]["field"] == missing
+    assert (answer["detail"][0]["row"], answer["detail"][0]["field"]) == (0, missing)
 
 
 def test_container_runs_as_a_non_root_user(engine, container):
     assert run([engine, "exec", container[0], "id", "-u"]).strip() != "0"
 
 
+def test_image_holds_no_pip(engine, container):
+    assert "pip" not in run([engine, "exec", container[0], "ls", "/opt/venv/bin"]).split()
+
+
 def test_image_healthcheck_passes(engine, container):
     if engine == "docker":
         pytest.skip("docker has no command to run a health check now; podman does")
     run([engine, "healthcheck", "run", container[0]])
+
+
+def test_server_image_loads_the_model_named_at_start(
+    engine, server_image, baked, trained, rows, project_env
+):
+    name, url = _start(
+        engine,
+        server_image,
+        f"{PROJECT}-server-test-{os.getpid()}",
+        "-v",
+        f"{baked / 'models'}:/models:ro",
+        "-e",
+        f"MODELYARD_MODEL=/models/{PROJECT}@1",
+    )
+    try:
+        wait_for_http(f"{url}/health/ready")
+        status, answer = http_json(f"{url}/predict", {"rows": rows})
+    finally:
+        _stop(engine, name)
+
+    assert status == 200
+    assert answer["version"] == 1
+    assert answer["predictions"] == local_predictions(baked, project_env, rows)

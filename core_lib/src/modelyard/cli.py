@@ -9,6 +9,8 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard models show NAME[@V]   one version's model card
     modelyard runs list          the runs in the run log, newest first
     modelyard runs show ID       one run record
+    modelyard predict MODEL --input FILE --output FILE
+                                 score a CSV or Parquet file in chunks
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback.
@@ -96,6 +98,22 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes (default: $MODELYARD_WORKERS, else 1)",
     )
     serve.set_defaults(handler=_serve)
+
+    predict = commands.add_parser(
+        "predict", help="score a CSV or Parquet file in chunks, writing predictions to a file"
+    )
+    predict.add_argument("model", help="a saved model: models/NAME, models/NAME/3 or models/NAME@3")
+    predict.add_argument("--input", required=True, help="a .csv or .parquet file with the features")
+    predict.add_argument(
+        "--output", required=True, help="the .csv or .parquet file to write (replaced when done)"
+    )
+    predict.add_argument(
+        "--chunk-rows", type=int, default=50_000, help="rows per chunk (default: 50000)"
+    )
+    predict.add_argument(
+        "--probabilities", action="store_true", help="add one probability column per class"
+    )
+    predict.set_defaults(handler=_predict)
     return parser
 
 
@@ -238,6 +256,20 @@ def _write_report(result: Result, run_dir: Path) -> None:
         print(f"modelyard: warning: report not written: {error}", file=sys.stderr)
         return
     print(f"report written to {_shown(path)}")
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from modelyard.batch import predict_file
+
+    rows = predict_file(
+        args.model,
+        args.input,
+        args.output,
+        chunk_rows=args.chunk_rows,
+        probabilities=args.probabilities,
+    )
+    print(f"wrote {rows} predictions to {args.output}")
+    return 0
 
 
 def _print_result(result: Result) -> None:

@@ -1,31 +1,55 @@
 """The FastAPI application that serves one model.
 
-The request model is built once, at start-up, from the model's feature schema:
-validation is pydantic's compiled validator, and the OpenAPI page shows the real
-feature names and types.
+Everything that depends only on the model is built once, when the app is
+created: the request validators and the OpenAPI schema (from the model card's
+feature schema, so ``/docs`` shows the real feature names and types), the
+column order, and whether the estimator can take plain arrays. A request does
+only its own work: validate, convert, predict, encode.
+
+A saved model is loaded in the background after the server starts listening,
+so ``/health/live`` answers at once and ``/health/ready`` turns from 503 to
+200 when the model can predict.
 """
 
+import contextlib
+import json
+import logging
 import os
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Body, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
+from modelyard import __version__
+from modelyard.artifact import ModelCard, library_versions, read_card
 from modelyard.exceptions import ConfigError, NotTrainedError
 from modelyard.model import Model
-from modelyard.schema import Feature, FeatureSchema
-from modelyard.store import load_model
+from modelyard.schema import FeatureSchema
+from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
+from modelyard.serving.predictor import Predictor
+from modelyard.serving.requests import RequestError, RequestParser
+from modelyard.store import ModelStore, load_model, locate
 
 MODEL_ENV = "MODELYARD_MODEL"
+MAX_ROWS_ENV = "MODELYARD_MAX_ROWS"
+MAX_BODY_ENV = "MODELYARD_MAX_BODY_BYTES"
+DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+#: Batches up to this size are predicted on the event loop; larger ones in a thread,
+#: so a big batch does not hold up health checks.
+INLINE_ROWS = 100
 
-_PYTHON_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "string": str}
+logger = logging.getLogger("modelyard.serving")
+_JSON = "application/json"
 
 
 class Health(BaseModel):
-    """Answer of ``GET /health``."""
+    """Answer of the health endpoints."""
 
     status: str
     model: str
@@ -38,40 +62,99 @@ class Prediction(BaseModel):
     model: str
     version: int | None
     predictions: list[Any]
+    classes: list[Any] | None = None
+    probabilities: list[list[float]] | None = None
 
 
-def create_app(model: Model | str | Path) -> FastAPI:
+class ErrorDetail(BaseModel):
+    """One problem with a request: where (``row``, ``field``), what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    row: int | None = None
+    field: str | None = None
+
+
+class ErrorAnswer(BaseModel):
+    """Answer of a refused or failed request. ``request_id`` comes with server errors."""
+
+    detail: list[ErrorDetail]
+    request_id: str | None = None
+
+
+class _Served:
+    """The model being served, and whether it is loaded yet."""
+
+    def __init__(self, name: str, version: int | None, schema: FeatureSchema, info: dict):
+        self.name, self.version, self.schema, self.info = name, version, schema, info
+        self.predictor: Predictor | None = None
+        self.failure: str | None = None
+        self.ready = threading.Event()
+
+    def load(self, model: Model) -> None:
+        self.predictor = Predictor(model)
+        self.ready.set()
+
+
+def create_app(
+    model: Model | str | Path,
+    *,
+    max_rows: int | None = None,
+    max_body_bytes: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> FastAPI:
     """Build the REST API of a trained model, or of a saved one given by its path.
 
-    Endpoints: ``GET /health`` and ``POST /predict``, which takes a JSON list of
-    rows (feature name to value) and returns one prediction per row.
+    Args:
+        model: a trained :class:`~modelyard.Model`, or what ``load_model`` accepts
+            (``models/NAME``, ``models/NAME/3``, ``models/NAME@3``). A saved model's
+            card is read now; its estimator is loaded when the server starts.
+        max_rows: most rows per request (default ``$MODELYARD_MAX_ROWS``, else 10,000).
+        max_body_bytes: largest request body (default ``$MODELYARD_MAX_BODY_BYTES``,
+            else 16 MiB), checked before the body is parsed.
+        storage_options: options of the fsspec filesystem when ``model`` is a store
+            URL (``s3://bucket/models/NAME@3``).
+
+    Endpoints: ``GET /health/live``, ``GET /health/ready``, ``GET /metadata``,
+    ``GET /metrics`` and ``POST /predict``.
     """
-    if not isinstance(model, Model):
-        model = load_model(model)
-    if model.schema is None:
-        raise NotTrainedError("only a trained model can be served; train or load it first")
-    name = model.name or type(model.estimator).__name__
-    version = model.ref.version if model.ref else None
-    rows_type = _rows_type(model.schema)
+    served, loader = _served(model, storage_options)
+    limits = (
+        max_rows or _env_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
+        max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
+    )
+    parser = RequestParser(served.schema, max_rows=limits[0])
+    if isinstance(model, Model):  # already in memory: ready at once, with or without lifespan
+        served.load(model)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not served.ready.is_set():
+            threading.Thread(target=_load, args=(served, loader), daemon=True).start()
+        yield
 
     app = FastAPI(
-        title=f"{name} model",
-        version=str(version or "unsaved"),
-        description=f"Predictions from the {model.task} model '{name}', served by modelyard.",
+        title=f"{served.name} model",
+        version=str(served.version or "unsaved"),
+        description=f"Predictions from the {served.info['task']} model '{served.name}', "
+        "served by modelyard.",
+        lifespan=lifespan,
     )
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    metrics = Metrics(
+        ["/health", "/health/live", "/health/ready", "/metadata", "/metrics", "/predict"]
+    )
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
+    _add_health(app, served)
+    _add_metadata(app, served, limits)
+    _add_predict(app, served, parser)
 
-    @app.get("/health")
-    def health() -> Health:
-        """Whether the server is up, and which model it serves."""
-        return Health(status="ok", model=name, version=version)
+    @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    def prometheus_metrics() -> Response:
+        """Request counts, latencies and errors, in Prometheus' text format."""
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
 
-    @app.post("/predict")
-    def predict(rows: rows_type) -> Prediction:  # type: ignore[valid-type]
-        """Predict one value per row. Every feature is required; no other keys are allowed."""
-        frame = [row.model_dump(by_alias=True) for row in rows]
-        return Prediction(model=name, version=version, predictions=model.predict(frame).tolist())
-
+    _document_request_body(app, parser)
     return app
 
 
@@ -87,33 +170,214 @@ def create_app_from_env() -> FastAPI:
     return create_app(uri)
 
 
-def _rows_type(schema: FeatureSchema) -> Any:
-    """A list-of-rows body type whose rows have exactly the schema's features."""
-    # Field names must be identifiers; the real feature names are the aliases.
-    fields = {f"f{i}": (_field_type(feature), ...) for i, feature in enumerate(schema.features)}
-    row = create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
-    return Annotated[list[row], Body(min_length=1)]  # type: ignore[valid-type]
+def _served(
+    model: Model | str | Path, storage_options: dict[str, Any] | None
+) -> tuple[_Served, Any]:
+    """What is served (from the model or its card), and how to load it."""
+    if isinstance(model, Model):
+        if model.schema is None:
+            raise NotTrainedError("only a trained model can be served; train or load it first")
+        name = model.name or type(model.estimator).__name__
+        info = {
+            "task": model.task,
+            "estimator": f"{type(model.estimator).__module__}.{type(model.estimator).__name__}",
+            "classes": model.classes,
+            "metrics": dict(model.result.metrics) if model.result else {},
+            "created": None,
+            "trained_with": library_versions(),
+        }
+        version = model.ref.version if model.ref else None
+        return _Served(name, version, model.schema, info), lambda: model
+    folder = locate(model, storage_options=storage_options)
+    card = _card(folder, storage_options)
+    info = {
+        "task": card.task,
+        "estimator": card.estimator,
+        "classes": card.classes,
+        "metrics": card.metrics,
+        "created": card.created,
+        "trained_with": card.versions,
+    }
+    served = _Served(card.name, card.version, FeatureSchema.from_dict(card.features), info)
+    return served, lambda: load_model(folder, storage_options=storage_options)
 
 
-def _field_type(feature: Feature) -> Any:
-    """One feature's type: its JSON name, no coercion from other types, finite numbers only."""
-    finite = {"allow_inf_nan": False} if feature.kind == "number" else {}
-    return Annotated[_PYTHON_TYPES[feature.kind], Field(alias=feature.name, strict=True, **finite)]
+def _card(location: Path | str, storage_options: dict[str, Any] | None) -> ModelCard:
+    """The model card of a version folder, or of a version in a store behind a URL."""
+    if isinstance(location, Path):
+        return read_card(location)
+    root, name, version = location.rstrip("/").rsplit("/", 2)
+    return ModelStore(root, storage_options).card(name, int(version))
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
-    """Answer 422 naming each problem's row and field, without echoing the input back."""
-    assert isinstance(error, RequestValidationError)
-    return JSONResponse(status_code=422, content={"detail": [_describe(e) for e in error.errors()]})
+def _load(served: _Served, loader: Any) -> None:
+    try:
+        served.load(loader())
+        logger.info("model %s version %s is ready", served.name, served.version)
+    except Exception as error:  # the process stays up, not ready, and says why
+        served.failure = f"{type(error).__name__}: {error}"
+        logger.exception("model %s could not be loaded", served.name)
 
 
-def _describe(error: dict[str, Any]) -> dict[str, Any]:
-    detail: dict[str, Any] = {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-    if error["type"] == "json_invalid":  # loc holds a character position, not a row
-        return detail
-    loc = [part for part in error["loc"] if part != "body"]
-    if loc and isinstance(loc[0], int):
-        detail["row"] = loc[0]
-        if len(loc) > 1:
-            detail["field"] = loc[1]
-    return detail
+def _add_health(app: FastAPI, served: _Served) -> None:
+    not_ready = {503: {"model": Health, "description": "The model is not loaded (yet)."}}
+
+    def answer() -> Response:
+        status = "ok" if served.ready.is_set() else ("failed" if served.failure else "loading")
+        body = Health(status=status, model=served.name, version=served.version)
+        return Response(
+            body.model_dump_json(), status_code=200 if status == "ok" else 503, media_type=_JSON
+        )
+
+    @app.get("/health/live", response_model=Health)
+    def live() -> Health:
+        """The process is up and answering (the model may still be loading)."""
+        return Health(status="ok", model=served.name, version=served.version)
+
+    @app.get("/health/ready", response_model=Health, responses=not_ready)
+    def ready() -> Response:
+        """The model is loaded and predictions can be asked for; 503 until then."""
+        return answer()
+
+    @app.get("/health", response_model=Health, responses=not_ready, include_in_schema=False)
+    def health() -> Response:
+        """Kept for clients of the first release: the same as ``/health/ready``."""
+        return answer()
+
+
+def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> None:
+    metadata = {
+        "name": served.name,
+        "version": served.version,
+        **served.info,
+        "features": served.schema.to_dict(),
+        "limits": {"max_rows": limits[0], "max_body_bytes": limits[1]},
+        "served_with": {"modelyard": __version__, **library_versions()},
+    }
+    encoded = json.dumps(metadata, default=str).encode()
+
+    @app.get("/metadata", response_class=Response, responses={200: {"content": {_JSON: {}}}})
+    def model_metadata() -> Response:
+        """The model's name, version, task, features, classes, metrics and library versions."""
+        return Response(encoded, media_type=_JSON)
+
+
+def _add_predict(app: FastAPI, served: _Served, parser: RequestParser) -> None:
+    errors = {
+        413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
+        415: {"model": ErrorAnswer, "description": "The body is not JSON."},
+        422: {"model": ErrorAnswer, "description": "The body does not match the features."},
+        500: {"model": ErrorAnswer, "description": "The model failed; quote the request id."},
+        503: {"model": ErrorAnswer, "description": "The model is not loaded yet."},
+    }
+    header = {"model": served.name, "version": served.version}
+
+    @app.post(
+        "/predict",
+        response_class=Response,
+        responses={200: {"model": Prediction}, **errors},
+        openapi_extra={"x-modelyard-body": True},
+    )
+    async def predict(request: Request) -> Response:
+        """Predict one value per row, in request order.
+
+        Send ``{"rows": [{feature: value, ...}, ...]}`` or ``{"columns": [...],
+        "data": [[...], ...]}``; every feature is required and no other is allowed.
+        Add ``"probabilities": true`` for a classifier's class probabilities.
+        """
+        if not _is_json(request.headers.get("content-type", "")):
+            return _refuse(
+                415, "body_type", "send the body as JSON (Content-Type: application/json)"
+            )
+        predictor = served.predictor
+        if predictor is None:
+            return _refuse(503, "not_ready", "the model is still loading; retry shortly")
+        try:
+            parsed = parser.parse(await request.body())
+        except RequestError as error:
+            return Response(json.dumps({"detail": error.details}), error.status, media_type=_JSON)
+        if parsed.probabilities and not predictor.has_probabilities:
+            return _refuse(
+                422, "no_probabilities", "this model gives no probabilities", loc=["probabilities"]
+            )
+        try:
+            if len(parsed.rows) <= INLINE_ROWS:
+                answer = predictor.predict(parsed.rows, parsed.probabilities)
+            else:
+                answer = await run_in_threadpool(
+                    predictor.predict, parsed.rows, parsed.probabilities
+                )
+        except Exception as error:
+            return _model_failed(request.scope["state"]["request_id"], error)
+        if parsed.probabilities:
+            answer["classes"] = predictor.classes
+        return Response(json.dumps({**header, **answer}), media_type=_JSON)
+
+
+def _model_failed(request_id: str, error: Exception) -> Response:
+    """Log the model's exception in full; answer without its message (it may quote the input).
+
+    A ValueError from a model given schema-valid input means it cannot use these
+    values (a number so large a scaler overflows, a category it never saw): a
+    422. Anything else is a fault of the model or the server: a 500.
+    """
+    logger.exception("the model failed on request %s", request_id, extra={"request_id": request_id})
+    if isinstance(error, ValueError):
+        content = {
+            "detail": [
+                {
+                    "loc": [],
+                    "msg": "the model cannot predict for the values in this request (for example "
+                    "numbers too large for it); the reason is logged under this request id",
+                    "type": "model_rejected_input",
+                }
+            ],
+            "request_id": request_id,
+        }
+        return Response(json.dumps(content), 422, media_type=_JSON)
+    return Response(json.dumps(internal_error(request_id)), 500, media_type=_JSON)
+
+
+def _document_request_body(app: FastAPI, parser: RequestParser) -> None:
+    """Put the body types compiled from the feature schema into the OpenAPI schema."""
+    body, components = parser.openapi_schemas()
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            operation = schema["paths"]["/predict"]["post"]
+            operation.pop("x-modelyard-body", None)
+            operation["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == _JSON or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _refuse(status: int, kind: str, msg: str, loc: list | None = None) -> Response:
+    detail = {"detail": [{"loc": loc or [], "msg": msg, "type": kind}]}
+    return Response(json.dumps(detail), status, media_type=_JSON)
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {text!r}")
+    return value

@@ -1,12 +1,21 @@
-"""Running the app under uvicorn."""
+"""Running the app under uvicorn: workers, JSON logs, shared metrics, graceful shutdown."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from modelyard.serving.app import MODEL_ENV
+from modelyard.serving.observability import MULTIPROCESS_ENV
 from modelyard.store import locate
+
+#: Seconds a SIGTERM waits for requests in flight before the worker stops anyway.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+#: Seconds a new worker may take to start (imports, model load) before uvicorn restarts it.
+WORKER_START_SECONDS = 60
 
 
 def serve(
@@ -15,16 +24,57 @@ def serve(
     """Serve a saved model over HTTP until interrupted.
 
     The model path is checked here, before any worker starts, so a wrong path
-    is one clear error rather than a crash in every worker.
+    is one clear error rather than a crash in every worker. With several
+    workers, Prometheus metrics are kept in a shared folder (a fresh temporary
+    one unless ``PROMETHEUS_MULTIPROC_DIR`` names one) so ``/metrics`` counts
+    every worker's requests. On SIGTERM, requests in flight are finished first
+    (for up to 30 s).
     """
     import uvicorn
 
     os.environ[MODEL_ENV] = str(locate(model))
+    if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="modelyard-metrics-")
+    options: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # With several workers uvicorn restarts one that does not answer its supervisor within
+        # 5 s; importing scikit-learn and loading a model on a busy machine can take longer.
+        options["timeout_worker_healthcheck"] = WORKER_START_SECONDS
     uvicorn.run(
         "modelyard.serving.app:create_app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        access_log=False,  # modelyard writes its own, as JSON
+        log_config=log_config(),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **options,
     )
+
+
+def log_config() -> dict[str, Any]:
+    """Uvicorn's logging set-up plus modelyard's JSON lines (access log and errors) on stdout."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = {
+        **LOGGING_CONFIG,
+        "formatters": {
+            **LOGGING_CONFIG["formatters"],
+            "json": {"()": "modelyard.serving.observability.JsonFormatter"},
+        },
+        "handlers": {
+            **LOGGING_CONFIG["handlers"],
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "loggers": {
+            **LOGGING_CONFIG["loggers"],
+            "modelyard.access": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "modelyard.serving": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        },
+    }
+    return config

@@ -1,0 +1,222 @@
+"""Batch scoring: predictions for a CSV or Parquet file too large to hold in memory.
+
+The input is read in chunks (pandas' ``chunksize`` for CSV, pyarrow's
+``iter_batches`` for Parquet), each chunk is checked against the feature schema
+and predicted, and the answers are appended to a temporary file beside the
+output, which is renamed into place only when every row is done: a failure
+leaves no half-written output.
+
+>>> predict_file("models/churn", "customers.parquet", "scores.parquet")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from modelyard.exceptions import ConfigError, DataError, ModelyardError, SchemaError
+from modelyard.model import Model
+from modelyard.schema import FeatureSchema
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+DEFAULT_CHUNK_ROWS = 50_000
+PREDICTION_COLUMN = "prediction"
+
+
+def predict_file(
+    model: Model | str | Path,
+    input: str | Path,
+    output: str | Path,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    probabilities: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> int:
+    """Write ``input``'s rows with a ``prediction`` column (and probabilities) to ``output``.
+
+    Args:
+        model: a trained :class:`~modelyard.Model` or what ``load_model`` accepts.
+        input: a ``.csv`` or ``.parquet`` file with at least the model's features;
+            other columns (ids, say) are passed through to the output.
+        output: a ``.csv`` or ``.parquet`` file to create (replaced if it exists).
+        chunk_rows: rows read, predicted and written at a time; memory use
+            follows this, not the file's size.
+        probabilities: add a ``probability_<class>`` column per class (classifiers).
+        progress: called after each chunk with the rows done and the total
+            (None when unknown); by default a line on stderr when it is a terminal.
+
+    Returns:
+        the number of rows scored.
+
+    Raises:
+        SchemaError: a feature column is missing or wrongly typed, naming the
+            column and the rows where it was found.
+        DataError: the input cannot be read, or the model fails on a chunk.
+    """
+    if not isinstance(model, Model):
+        from modelyard.store import load_model
+
+        model = load_model(model)
+    if model.schema is None:
+        raise ModelyardError("only a trained model can predict; train or load it first")
+    source, target = Path(input), Path(output)
+    in_format, out_format = _format(source, "input"), _format(target, "output")
+    if not source.is_file():
+        raise DataError(f"input file {source} does not exist")
+    if probabilities and not callable(getattr(model.estimator, "predict_proba", None)):
+        raise ModelyardError(f"{model} gives no probabilities; leave out --probabilities")
+    if chunk_rows < 1:
+        raise ModelyardError(f"chunk_rows must be at least 1, not {chunk_rows}")
+    reader = _csv_chunks if in_format == "csv" else _parquet_chunks
+    columns, total, chunks = reader(source, chunk_rows)
+    _check_columns(model.schema, columns, source)
+    report = progress or _terminal_progress()
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    writer = _CsvWriter(temporary) if out_format == "csv" else _ParquetWriter(temporary)
+    done = 0
+    try:
+        for number, chunk in enumerate(chunks, start=1):
+            writer.write(_scored(model, chunk, number, done, probabilities))
+            done += len(chunk)
+            report(done, total)
+        if done == 0:
+            raise DataError(f"{source} has no rows; there is nothing to score")
+        writer.close()
+        os.replace(temporary, target)
+    except BaseException:
+        writer.close()
+        temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        if progress is None and sys.stderr.isatty():
+            print(file=sys.stderr)
+    return done
+
+
+def _format(path: Path, role: str) -> str:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ConfigError(
+            f"the {role} file {path} must end in .csv or .parquet, not '{path.suffix}'"
+        ) from None
+
+
+def _csv_chunks(path: Path, rows: int) -> tuple[list[str], None, Iterator[pd.DataFrame]]:
+    try:
+        columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+        return columns, None, iter(pd.read_csv(path, chunksize=rows))
+    except (OSError, ValueError) as error:
+        raise DataError(f"cannot read {path} as CSV: {error}") from None
+
+
+def _parquet_chunks(path: Path, rows: int) -> tuple[list[str], int, Iterator[pd.DataFrame]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ConfigError("Parquet needs pyarrow: pip install 'modelyard[parquet]'") from None
+    try:
+        file = pq.ParquetFile(path)
+    except (OSError, ValueError) as error:
+        raise DataError(f"cannot read {path} as Parquet: {error}") from None
+    batches = (batch.to_pandas() for batch in file.iter_batches(batch_size=rows))
+    return list(file.schema_arrow.names), file.metadata.num_rows, batches
+
+
+def _check_columns(schema: FeatureSchema, columns: list[str], source: Path) -> None:
+    missing = [name for name in schema.names if name not in set(columns)]
+    if missing:
+        raise SchemaError(
+            f"{source} lacks {len(missing)} of the model's feature columns: "
+            + ", ".join(f"'{name}'" for name in missing)
+            + "; add them (other columns are allowed and copied to the output)"
+        )
+
+
+def _scored(
+    model: Model, chunk: pd.DataFrame, number: int, before: int, probabilities: bool
+) -> pd.DataFrame:
+    assert model.schema is not None
+    where = f"chunk {number} (rows {before + 1}-{before + len(chunk)})"
+    features = chunk[model.schema.names]
+    try:
+        X = model.schema.validate(features)
+    except SchemaError as error:
+        raise SchemaError(
+            f"{where}: {error}{_first_bad_row(model.schema, features, before)}"
+        ) from None
+    try:
+        out = chunk.copy()
+        out[PREDICTION_COLUMN] = model.estimator.predict(X)
+        if probabilities:
+            scores = model.estimator.predict_proba(X)
+            for i, label in enumerate(model.classes or range(scores.shape[1])):
+                out[f"probability_{label}"] = scores[:, i]
+    except (ValueError, TypeError) as error:
+        raise DataError(f"the model failed on {where}: {error}") from None
+    return out
+
+
+def _first_bad_row(schema: FeatureSchema, frame: pd.DataFrame, before: int) -> str:
+    """Where the first value that is not a number sits in a numeric column, if any."""
+    for feature in schema.features:
+        column = frame[feature.name]
+        if feature.is_numeric and not pd.api.types.is_numeric_dtype(column):
+            bad = pd.to_numeric(column, errors="coerce").isna() & column.notna()
+            if bad.any():
+                row = before + 1 + int(bad.to_numpy().argmax())
+                return f"; the first value in '{feature.name}' that is not a number is on row {row}"
+    return ""
+
+
+class _CsvWriter:
+    def __init__(self, path: Path):
+        self.path = path
+        self.started = False
+
+    def write(self, frame: pd.DataFrame) -> None:
+        frame.to_csv(
+            self.path, mode="a" if self.started else "w", header=not self.started, index=False
+        )
+        self.started = True
+
+    def close(self) -> None:
+        """Nothing to flush: every chunk is appended and closed at once."""
+
+
+class _ParquetWriter:
+    def __init__(self, path: Path):
+        self.path = path
+        self.writer: Any = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _terminal_progress() -> Callable[[int, int | None], None]:
+    """A one-line counter on stderr when it is a terminal; silent when piped or redirected."""
+    if not sys.stderr.isatty():
+        return lambda done, total: None
+
+    def show(done: int, total: int | None) -> None:
+        share = f" of {total:,} ({done / total:.0%})" if total else ""
+        print(f"\rscored {done:,} rows{share}", end="", file=sys.stderr, flush=True)
+
+    return show

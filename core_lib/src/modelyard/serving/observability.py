@@ -1,0 +1,236 @@
+"""What the server tells its operators: Prometheus metrics, a JSON access log, a request id.
+
+One ASGI middleware does the per-request bookkeeping: it gives each request an
+id (answered in the ``X-Request-ID`` header), refuses bodies over the size limit
+before they are read in full, counts and times the request, and writes one JSON
+log line. With several uvicorn workers the metrics are shared through
+prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which
+:func:`modelyard.serving.serve` sets up).
+"""
+
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+access_log = logging.getLogger("modelyard.access")
+logger = logging.getLogger("modelyard.serving")
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Metrics:
+    """The server's Prometheus metrics, in a registry of their own."""
+
+    def __init__(self, paths: Iterable[str]):
+        self.registry = CollectorRegistry()
+        self.paths = frozenset(paths)
+        self.requests = Counter(
+            "modelyard_http_requests",
+            "HTTP requests answered, by method, path and status.",
+            ["method", "path", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "modelyard_http_request_duration_seconds",
+            "Time from the request's arrival to the end of its answer.",
+            ["path"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "modelyard_http_errors",
+            "HTTP answers with status 400 or more, by path and status.",
+            ["path", "status"],
+            registry=self.registry,
+        )
+        self.rows = Counter("modelyard_predicted_rows", "Rows predicted.", registry=self.registry)
+
+    def observe(self, method: str, path: str, status: int, seconds: float) -> None:
+        """Count one answered request."""
+        label = path if path in self.paths else "other"  # unknown paths must not add series
+        self.requests.labels(method, label, str(status)).inc()
+        self.latency.labels(label).observe(seconds)
+        if status >= 400:
+            self.errors.labels(label, str(status)).inc()
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus' text format (summed over workers in multiprocess mode)."""
+        if os.environ.get(MULTIPROCESS_ENV):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+class BodyTooLarge(Exception):
+    """The request body grew past the limit while it was being received."""
+
+
+class RequestMiddleware:
+    """Request id, body-size limit, metrics and access log around every HTTP request."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int):
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+        status = 500
+        response_started = False
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        try:
+            if self._declared_length(scope) > self.max_body_bytes:
+                raise BodyTooLarge
+            await self.app(scope, limited_receive, send_with_id)
+        except BodyTooLarge:
+            if not response_started:
+                await _send_json(send_with_id, 413, _too_large(self.max_body_bytes))
+        except Exception:
+            logger.exception("request %s failed", request_id, extra={"request_id": request_id})
+            if not response_started:
+                await _send_json(send_with_id, 500, internal_error(request_id))
+        finally:
+            seconds = time.perf_counter() - started
+            self.metrics.observe(scope["method"], scope["path"], status, seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 3),
+                        "client": (scope.get("client") or ("", 0))[0],
+                    },
+                )
+
+    @staticmethod
+    def _declared_length(scope: Scope) -> int:
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return 0
+        return 0
+
+
+def internal_error(request_id: str) -> dict[str, Any]:
+    """The answer to a failure inside the server: no details, a request id to quote."""
+    return {
+        "detail": [
+            {
+                "loc": [],
+                "msg": "the server failed to answer this request; it is logged under "
+                "this request id, quote it to the service's operators",
+                "type": "internal_error",
+            }
+        ],
+        "request_id": request_id,
+    }
+
+
+def _too_large(limit: int) -> dict[str, Any]:
+    return {
+        "detail": [
+            {
+                "loc": ["body"],
+                "msg": f"the body is larger than {limit} bytes (MODELYARD_MAX_BODY_BYTES); "
+                "send fewer rows per request",
+                "type": "body_too_large",
+            }
+        ]
+    }
+
+
+async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
+    body = json.dumps(content).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` when it is a short plain token, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if _CLIENT_ID.match(text):
+                return text
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line: time, level, logger, message, extra fields, traceback."""
+
+    _FIELDS = ("request_id", "method", "path", "status", "duration_ms", "client")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as a JSON line."""
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        message = record.getMessage()
+        if message:
+            line["message"] = message
+        for field in self._FIELDS:
+            if hasattr(record, field):
+                line[field] = getattr(record, field)
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+    converter = time.gmtime  # type: ignore[assignment]

@@ -1,0 +1,180 @@
+"""The prediction path: rows already validated against the schema, straight to the estimator.
+
+Whether the estimator can take a plain NumPy array is decided once, at start-up,
+by a probe: a pipeline that selects columns by name (a ColumnTransformer) needs
+a DataFrame, most others give the same answer for an array in training column
+order and skip building a DataFrame on every request.
+
+Random and extra-trees forests get one more start-up decision: scikit-learn
+spreads a forest's prediction over joblib workers, which for a handful of rows
+costs far more than walking the trees. For those, the trees are asked
+directly, one after the other, the same sum in the same order; the probe
+checks the answers match scikit-learn's before this path is used.
+"""
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.model import Model
+from modelyard.schema import FeatureSchema
+
+logger = logging.getLogger("modelyard.serving")
+
+_DTYPES = {"integer": np.int64, "number": np.float64, "boolean": np.bool_, "string": object}
+#: scikit-learn's warning when an array reaches an estimator fitted on a DataFrame. The probe
+#: proved the column order matches, so on the array path the warning says nothing useful.
+_NAMES_WARNING = "X does not have valid feature names"
+
+
+class Predictor:
+    """Predictions (and probabilities) for rows given as lists in training column order."""
+
+    def __init__(self, model: Model):
+        assert model.schema is not None
+        self.estimator = model.estimator
+        self.schema: FeatureSchema = model.schema
+        self.classes = model.classes
+        self.has_probabilities = model.is_classifier and callable(
+            getattr(model.estimator, "predict_proba", None)
+        )
+        self._names = model.schema.names
+        self._dtypes = [_DTYPES[f.kind] for f in model.schema.features]
+        self.uses_arrays = self._arrays_give_the_same_answers()
+        if self.uses_arrays:
+            warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
+        self._predict, self._predict_proba = (
+            model.estimator.predict,
+            getattr(model.estimator, "predict_proba", None),
+        )
+        forest = _TreeWalk.of(model.estimator) if self.uses_arrays else None
+        if forest is not None and self._same_as_estimator(forest):
+            self._predict, self._predict_proba = forest.predict, forest.predict_proba
+        logger.debug("prediction input: %s", "NumPy arrays" if self.uses_arrays else "DataFrames")
+
+    def predict(self, rows: list[list[Any]], probabilities: bool = False) -> dict[str, Any]:
+        """``{"predictions": [...]}``, plus ``"probabilities"`` when asked and available."""
+        X = self._input(rows)
+        answer: dict[str, Any] = {"predictions": self._predict(X).tolist()}
+        if probabilities:
+            answer["probabilities"] = self._predict_proba(X).tolist()  # type: ignore[misc]
+        return answer
+
+    def _same_as_estimator(self, forest: "_TreeWalk") -> bool:
+        """Whether walking the trees gives exactly the estimator's answers on the probe rows."""
+        X = np.array([_probe_row(self.schema, offset) for offset in range(8)], dtype=np.float64)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_NAMES_WARNING)
+            same = bool((forest.predict(X) == self.estimator.predict(X)).all())
+            if same and forest.is_classifier:
+                same = bool((forest.predict_proba(X) == self.estimator.predict_proba(X)).all())
+        return same
+
+    def _input(self, rows: list[list[Any]]) -> Any:
+        if self.uses_arrays:
+            return np.array(rows, dtype=np.float64)
+        columns = list(zip(*rows, strict=True))
+        return pd.DataFrame(
+            {
+                name: np.array(values, dtype=dtype)
+                for name, values, dtype in zip(self._names, columns, self._dtypes, strict=True)
+            }
+        )
+
+    def _arrays_give_the_same_answers(self) -> bool:
+        """Whether an array in column order gets the same answers as a DataFrame."""
+        if any(f.kind == "string" for f in self.schema.features):
+            return False
+        rows = [_probe_row(self.schema, offset) for offset in (0, 1)]
+        array = np.array(rows, dtype=np.float64)
+        self.uses_arrays = False
+        frame = self._input(rows)
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_NAMES_WARNING)
+                same = _equal(self.estimator.predict(array), self.estimator.predict(frame))
+                if same and self.has_probabilities:
+                    same = _equal(
+                        self.estimator.predict_proba(array), self.estimator.predict_proba(frame)
+                    )
+        except Exception:  # any failure on an array means: keep DataFrames
+            return False
+        return same
+
+
+def _probe_row(schema: FeatureSchema, offset: int) -> list[Any]:
+    """A row with a different value in every column, so a column mix-up changes the answer."""
+    values: list[Any] = []
+    for i, feature in enumerate(schema.features):
+        if feature.kind == "boolean":
+            values.append((i + offset) % 2 == 0)
+        elif feature.kind == "integer":
+            values.append(i + 1 + offset)
+        else:
+            values.append((i + 1) * 0.37 + offset)
+    return values
+
+
+def _equal(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+    return bool((a == b).all())
+
+
+class _TreeWalk:
+    """A fitted single-output forest's prediction without joblib: each tree in turn."""
+
+    def __init__(self, forest: Any, is_classifier: bool):
+        self.forest = forest
+        self.trees = list(forest.estimators_)
+        self.is_classifier = is_classifier
+
+    @classmethod
+    def of(cls, estimator: Any) -> "_TreeWalk | None":
+        """The tree walk for a scikit-learn random or extra-trees forest, else None."""
+        from sklearn.ensemble import (
+            ExtraTreesClassifier,
+            ExtraTreesRegressor,
+            RandomForestClassifier,
+            RandomForestRegressor,
+        )
+
+        kind = type(estimator)  # exact types: a subclass may predict differently
+        if (
+            kind
+            not in (
+                RandomForestClassifier,
+                ExtraTreesClassifier,
+                RandomForestRegressor,
+                ExtraTreesRegressor,
+            )
+            or getattr(estimator, "n_outputs_", 0) != 1
+        ):
+            return None
+        return cls(estimator, kind in (RandomForestClassifier, ExtraTreesClassifier))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """The mean of the trees' class probabilities, summed in tree order."""
+        X32 = np.asarray(X, dtype=np.float32)
+        total = np.zeros((X32.shape[0], self.forest.n_classes_), dtype=np.float64)
+        for tree in self.trees:
+            total += tree.predict_proba(X32, check_input=False)
+        total /= len(self.trees)
+        return total
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The forest's labels (classifier) or mean prediction (regressor)."""
+        if self.is_classifier:
+            return self.forest.classes_.take(np.argmax(self.predict_proba(X), axis=1), axis=0)
+        X32 = np.asarray(X, dtype=np.float32)
+        total = np.zeros(X32.shape[0], dtype=np.float64)
+        for tree in self.trees:
+            total += tree.predict(X32, check_input=False)
+        total /= len(self.trees)
+        return total

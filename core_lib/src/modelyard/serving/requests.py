@@ -1,0 +1,254 @@
+"""The body of ``POST /predict``: its types, compiled once from the feature schema, and its parsing.
+
+Two shapes are accepted::
+
+    {"rows": [{"feature": value, ...}, ...], "probabilities": false}
+    {"columns": ["feature", ...], "data": [[value, ...], ...], "probabilities": false}
+
+Both become one list of rows, each a list of values in training column order,
+or a :class:`RequestError` whose details name the row and the field, never the
+value that was sent.
+"""
+
+import functools
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import pydantic_core
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
+
+from modelyard.schema import Feature, FeatureSchema
+
+_INT64 = {"ge": -(2**63), "le": 2**63 - 1}
+_PYTHON_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "string": str}
+_FORBID = ConfigDict(extra="forbid")
+_STRICT_BOOL = Annotated[bool, Field(strict=True)]
+#: Longest piece of a client's key name repeated in an error, so a huge key is not echoed.
+_NAME_LIMIT = 100
+
+
+class RequestError(Exception):
+    """A request the server refuses: its HTTP status and the details to answer with."""
+
+    def __init__(self, status: int, details: list[dict[str, Any]]):
+        super().__init__(status, details)
+        self.status = status
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A valid request: the rows in training column order, and whether probabilities are wanted."""
+
+    rows: list[list[Any]]
+    probabilities: bool
+
+
+class RequestParser:
+    """Validates ``POST /predict`` bodies against one feature schema.
+
+    Everything that depends only on the schema (the pydantic validators, the
+    column order) is built here, once; :meth:`parse` does only per-request work.
+    """
+
+    def __init__(self, schema: FeatureSchema, max_rows: int):
+        self.names = schema.names
+        self.max_rows = max_rows
+        self._kinds = {f.name: f for f in schema.features}
+        self._rows_type = _rows_body(schema, max_rows)
+        self._rows = TypeAdapter(self._rows_type)
+        self._columns_type = _columns_body(schema, max_rows)
+        self._columns = TypeAdapter(_columns_shape(max_rows))
+        self._data_in_schema_order = self._data_type(tuple(self.names))
+
+    def parse(self, body: bytes) -> Parsed:
+        """Validate a JSON body; raise :class:`RequestError` (422) naming what is wrong."""
+        try:
+            payload = pydantic_core.from_json(body, allow_inf_nan=True)
+        except ValueError:
+            raise RequestError(
+                422, [_error([], "body is not valid JSON", "json_invalid")]
+            ) from None
+        if isinstance(payload, dict) and "rows" in payload:
+            return self._parse_rows(payload)
+        if isinstance(payload, dict) and ("columns" in payload or "data" in payload):
+            return self._parse_columns(payload)
+        raise RequestError(
+            422,
+            [
+                _error(
+                    [],
+                    'body must be an object with "rows" (a list of objects) or with '
+                    '"columns" and "data"',
+                    "body_shape",
+                )
+            ],
+        )
+
+    def openapi_schemas(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The request body's JSON schema and the component schemas it refers to."""
+        template = "#/components/schemas/{model}"
+        rows = self._rows.json_schema(ref_template=template)
+        columns = TypeAdapter(self._columns_type).json_schema(ref_template=template)
+        components = {**rows.pop("$defs", {}), **columns.pop("$defs", {})}
+        components.update(PredictRows=rows, PredictColumns=columns)
+        body = {
+            "oneOf": [
+                {"$ref": template.format(model="PredictRows")},
+                {"$ref": template.format(model="PredictColumns")},
+            ]
+        }
+        return body, components
+
+    def _parse_rows(self, payload: dict[str, Any]) -> Parsed:
+        try:
+            valid = self._rows.validate_python(payload)
+        except ValidationError as error:
+            raise RequestError(422, self._details(error, columns=None)) from None
+        names = self.names
+        return Parsed(
+            [[row[name] for name in names] for row in valid["rows"]],
+            valid.get("probabilities", False),
+        )
+
+    def _parse_columns(self, payload: dict[str, Any]) -> Parsed:
+        try:
+            shape = self._columns.validate_python(payload)
+        except ValidationError as error:
+            raise RequestError(422, self._details(error, columns=None)) from None
+        columns = tuple(shape["columns"])
+        self._check_columns(columns)
+        validator = (
+            self._data_in_schema_order if list(columns) == self.names else self._data_type(columns)
+        )
+        try:
+            data = validator.validate_python(shape["data"])
+        except ValidationError as error:
+            raise RequestError(422, self._details(error, columns=columns, prefix="data")) from None
+        if validator is not self._data_in_schema_order:
+            order = [columns.index(name) for name in self.names]
+            data = [[row[i] for i in order] for row in data]
+        return Parsed([list(row) for row in data], shape.get("probabilities", False))
+
+    def _check_columns(self, columns: tuple[str, ...]) -> None:
+        known = set(self.names)
+        details = [
+            _error(["columns"], "feature is missing", "missing", field=name)
+            for name in self.names
+            if name not in columns
+        ]
+        details += [
+            _error(["columns", i], "not a feature of this model", "extra_forbidden", field=name)
+            for i, name in enumerate(columns)
+            if name not in known
+        ]
+        details += [
+            _error(["columns", i], "column given twice", "duplicate", field=name)
+            for i, name in enumerate(columns)
+            if name in columns[:i]
+        ]
+        if details:
+            raise RequestError(422, [_shortened(d) for d in details])
+
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one parser per app, a handful of orders
+    def _data_type(self, columns: tuple[str, ...]) -> TypeAdapter:
+        cells = tuple(_field_type(self._kinds[name]) for name in columns)
+        return TypeAdapter(_batch(list[tuple[cells]], self.max_rows))  # type: ignore[valid-type]
+
+    def _details(
+        self, error: ValidationError, columns: tuple[str, ...] | None, prefix: str | None = None
+    ) -> list[dict[str, Any]]:
+        details = []
+        for item in error.errors(include_url=False, include_input=False, include_context=False):
+            loc = [prefix, *item["loc"]] if prefix else list(item["loc"])
+            detail = _error(loc, item["msg"], item["type"])
+            if item["type"] == "too_long" and loc[:1] in (["rows"], ["data"]) and len(loc) == 1:
+                detail["msg"] = (
+                    f"at most {self.max_rows} rows per request (MODELYARD_MAX_ROWS); "
+                    "send fewer, or use `modelyard predict` for files"
+                )
+            if len(loc) >= 2 and loc[0] in ("rows", "data") and isinstance(loc[1], int):
+                detail["row"] = loc[1]
+                if len(loc) >= 3:
+                    field = loc[2]
+                    detail["field"] = (
+                        columns[field] if isinstance(field, int) and columns else field
+                    )
+            details.append(_shortened(detail))
+        return details
+
+
+def _rows_body(schema: FeatureSchema, max_rows: int) -> Any:
+    # Functional TypedDicts take any key, so the real feature names need no aliases.
+    row = TypedDict("Row", {f.name: _field_type(f) for f in schema.features})  # type: ignore[misc]
+    row.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
+    body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
+        "PredictRows",
+        {"rows": _batch(list[row], max_rows), "probabilities": NotRequired[_STRICT_BOOL]},  # type: ignore[valid-type]
+    )
+    body.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
+    return body
+
+
+def _columns_body(schema: FeatureSchema, max_rows: int) -> Any:
+    """The documented columns shape: data rows in the order ``columns`` names."""
+    cells = tuple(_field_type(f) for f in schema.features)
+    body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
+        "PredictColumns",
+        {
+            "columns": Annotated[
+                list[Literal[tuple(schema.names)]],  # type: ignore[misc]
+                Field(
+                    min_length=len(schema),
+                    max_length=len(schema),
+                    json_schema_extra={"uniqueItems": True},
+                    description="every feature once, in the order of each data row",
+                ),
+            ],
+            "data": _batch(list[tuple[cells]], max_rows),  # type: ignore[valid-type]
+            "probabilities": NotRequired[_STRICT_BOOL],
+        },
+    )
+    body.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
+    return body
+
+
+def _columns_shape(max_rows: int) -> Any:
+    """The columns shape before the cells are typed (their types depend on ``columns``)."""
+    body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
+        "PredictColumnsShape",
+        {
+            "columns": Annotated[list[Annotated[str, Field(strict=True)]], Field(min_length=1)],
+            "data": _batch(list[list[Any]], max_rows),
+            "probabilities": NotRequired[_STRICT_BOOL],
+        },
+    )
+    body.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
+    return body
+
+
+def _batch(kind: Any, max_rows: int) -> Any:
+    return Annotated[kind, Field(min_length=1, max_length=max_rows)]
+
+
+def _field_type(feature: Feature) -> Any:
+    """One feature's type: no coercion from other types, finite numbers, int64 integers."""
+    extra: dict[str, Any] = {}
+    if feature.kind == "number":
+        extra = {"allow_inf_nan": False}
+    elif feature.kind == "integer":
+        extra = _INT64
+    return Annotated[_PYTHON_TYPES[feature.kind], Field(strict=True, **extra)]
+
+
+def _error(loc: list[Any], msg: str, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": kind, **extra}
+
+
+def _shortened(detail: dict[str, Any]) -> dict[str, Any]:
+    """Cut client-chosen key names down, so an error never repeats a large part of the body."""
+    detail["loc"] = [p[:_NAME_LIMIT] if isinstance(p, str) else p for p in detail["loc"]]
+    if isinstance(detail.get("field"), str):
+        detail["field"] = detail["field"][:_NAME_LIMIT]
+    return detail

@@ -1,0 +1,141 @@
+"""Batch scoring of files: chunked, CSV and Parquet, all or nothing, clear errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from modelyard.batch import predict_file
+from modelyard.cli import main
+from modelyard.exceptions import ConfigError, DataError, SchemaError
+
+
+@pytest.fixture
+def features(binary_data) -> pd.DataFrame:
+    frame = binary_data.x.copy()
+    frame.insert(0, "customer_id", range(len(frame)))
+    return frame
+
+
+@pytest.fixture
+def saved_model(trained_classifier) -> str:
+    return str(trained_classifier.save("models"))
+
+
+@pytest.mark.parametrize(("source", "target"), [("csv", "parquet"), ("parquet", "csv")])
+def test_predictions_match_in_memory_ones_across_chunks(
+    trained_classifier, features, source, target, workdir
+):
+    _write(features, workdir / f"in.{source}")
+
+    rows = predict_file(trained_classifier, f"in.{source}", f"out.{target}", chunk_rows=100)
+
+    out = _read(workdir / f"out.{target}")
+    assert rows == len(features) == len(out)
+    assert (
+        out["prediction"].tolist()
+        == trained_classifier.predict(features.drop(columns="customer_id")).tolist()
+    )
+    assert out["customer_id"].tolist() == features["customer_id"].tolist()  # passed through
+
+
+def test_probabilities_get_one_column_per_class(trained_classifier, features, workdir):
+    features.to_csv("in.csv", index=False)
+
+    predict_file(trained_classifier, "in.csv", "out.csv", probabilities=True)
+
+    out = pd.read_csv("out.csv")
+    expected = trained_classifier.predict_proba(features.drop(columns="customer_id"))[:, 1]
+    assert out["probability_1"].to_numpy() == pytest.approx(expected)
+
+
+def test_progress_is_reported_after_every_chunk(trained_classifier, features, workdir):
+    features.to_parquet("in.parquet")
+    seen = []
+
+    predict_file(
+        trained_classifier,
+        "in.parquet",
+        "out.csv",
+        chunk_rows=200,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+
+    assert seen == [(200, 569), (400, 569), (569, 569)]
+
+
+def test_a_missing_column_is_named_and_nothing_is_written(trained_classifier, features, workdir):
+    features.drop(columns=["mean area"]).to_csv("in.csv", index=False)
+
+    with pytest.raises(SchemaError, match="'mean area'"):
+        predict_file(trained_classifier, "in.csv", "out.csv")
+
+    assert list(workdir.glob("*out*")) == []
+
+
+def test_a_bad_value_names_the_chunk_and_row_and_leaves_no_half_file(
+    trained_classifier, features, workdir
+):
+    features["mean area"] = features["mean area"].astype(object)
+    features.loc[450, "mean area"] = "unknown"
+    features.to_csv("in.csv", index=False)
+
+    with pytest.raises(SchemaError, match=r"chunk 3 \(rows 401-569\).*'mean area'.*row 451"):
+        predict_file(trained_classifier, "in.csv", "out.csv", chunk_rows=200)
+
+    assert sorted(p.name for p in workdir.iterdir() if "out" in p.name) == []
+
+
+def test_a_failed_run_keeps_the_previous_output(trained_classifier, features, workdir):
+    (workdir / "out.csv").write_text("previous results\n")
+    features.drop(columns=["mean area"]).to_csv("in.csv", index=False)
+
+    with pytest.raises(SchemaError):
+        predict_file(trained_classifier, "in.csv", "out.csv")
+
+    assert (workdir / "out.csv").read_text() == "previous results\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "error"),
+    [
+        ("in.json", "out.csv", ConfigError),
+        ("in.csv", "out.xlsx", ConfigError),
+        ("missing.csv", "out.csv", DataError),
+    ],
+)
+def test_unusable_file_names_are_clear_errors(
+    trained_classifier, features, source, target, error, workdir
+):
+    features.to_csv("in.csv", index=False)
+    (workdir / "in.json").write_text("{}")
+
+    with pytest.raises(error):
+        predict_file(trained_classifier, source, target)
+
+
+def test_the_predict_command_scores_a_file(saved_model, features, workdir, capsys):
+    features.to_parquet("in.parquet")
+
+    status = main(["predict", saved_model, "--input", "in.parquet", "--output", "out.parquet"])
+
+    assert status == 0
+    assert "wrote 569 predictions" in capsys.readouterr().out
+    assert len(pd.read_parquet("out.parquet")) == 569
+
+
+def test_the_predict_command_reports_a_missing_column_in_one_line(saved_model, features, capsys):
+    features.drop(columns=["mean area"]).to_csv("in.csv", index=False)
+
+    status = main(["predict", saved_model, "--input", "in.csv", "--output", "out.csv"])
+
+    assert status == 1
+    assert "'mean area'" in capsys.readouterr().err
+
+
+def _write(frame: pd.DataFrame, path) -> None:
+    frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_parquet(path)
+
+
+def _read(path) -> pd.DataFrame:
+    return pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
