@@ -38,6 +38,14 @@ def test_score_prints_holdout_metrics_and_records_the_run(baked, project_env, op
     assert list((baked / "runs").glob("*-score-*.json"))
 
 
+def test_score_writes_an_html_report_with_plots_and_says_where(baked, project_env):
+    output = run([project_env / "modelyard", "score"], cwd=baked)
+
+    reports = sorted((baked / "runs").glob("*-score-*.html"))
+    assert reports and f"report written to runs/{reports[-1].name}" in output
+    assert reports[-1].read_text().count("data:image/png;base64,") >= 8
+
+
 def test_docs_build_with_warnings_as_errors_and_a_model_card_of_the_saved_model(
     baked, project_env, trained, tmp_path
 ):
