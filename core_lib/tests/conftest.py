@@ -210,3 +210,73 @@ def report_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.syspath_prepend(str(workdir))
     return workdir
+
+
+# -- searches, feature selection and Dask ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def noisy_data():
+    """Three informative features and three of pure noise; the target is binary."""
+    import numpy as np
+    import pandas as pd
+
+    from modelyard.data import Dataset
+
+    class NoisyData(Dataset):
+        def load_training_data(self):
+            rng = np.random.default_rng(0)
+            x = pd.DataFrame(
+                rng.normal(size=(300, 6)),
+                columns=[
+                    "signal_a",
+                    "signal_b",
+                    "signal_c",
+                    "noise_a",
+                    "noise_b",
+                    "noise_c",
+                ],
+            )
+            logits = 2 * x["signal_a"] - 1.5 * x["signal_b"] + x["signal_c"]
+            y = pd.Series((logits + rng.normal(scale=0.3, size=300) > 0).astype(int), name="y")
+            return x, y
+
+        def load_prediction_data(self):
+            return self.x
+
+    return NoisyData()
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler(tmp_path_factory) -> str:
+    """A real Dask LocalCluster (a scheduler and two worker processes) on 127.0.0.1."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        local_directory=str(tmp_path_factory.mktemp("dask")),
+    )
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+@pytest.fixture
+def unreachable_scheduler() -> str:
+    """The address of a port on 127.0.0.1 where nothing listens."""
+    return f"tcp://127.0.0.1:{_free_port()}"
+
+
+class FitForbidden(LogisticRegression):
+    """A classifier that fails the test if anything fits it: bad input must stop earlier."""
+
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("a model was fitted before the bad input was refused")
+
+
+@pytest.fixture
+def unfittable() -> Model:
+    return Model(make_pipeline(StandardScaler(), FitForbidden()), name="unfittable")

@@ -11,6 +11,7 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard runs show ID       one run record
     modelyard predict MODEL --input FILE --output FILE
                                  score a CSV or Parquet file in chunks
+    modelyard search             the search of [tool.modelyard.search]; the top candidates
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback.
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_models_commands(commands)
     _add_runs_commands(commands)
+    _add_search_command(commands)
 
     serve = commands.add_parser("serve", help="serve a saved model over HTTP")
     serve.add_argument(
@@ -159,6 +161,58 @@ def _add_runs_commands(commands: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="one run record (its id, or the start of it)")
     show.add_argument("run_id", metavar="ID")
     show.set_defaults(handler=_runs_show)
+
+
+def _add_search_command(commands: argparse._SubParsersAction) -> None:
+    search = commands.add_parser(
+        "search", help="run the search of [tool.modelyard.search], print the top candidates"
+    )
+    search.add_argument("--top", type=int, default=5, help="candidates to print (default: 5)")
+    search.add_argument(
+        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
+    )
+    search.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask scheduler at ADDRESS (default: the scheduler setting)",
+    )
+    search.set_defaults(handler=_search)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from modelyard.search import search_from_settings
+
+    settings = load_settings(required=True)
+    found = search_from_settings(settings, n_jobs=args.n_jobs, scheduler=args.scheduler)
+    metrics = [c[len("mean_") :] for c in found.table.columns if c.startswith("mean_")]
+    metrics = [m for m in metrics if m not in ("fit_time", "score_time")]
+    rows = [("rank", "candidate", *metrics, "fit s")]
+    for _, row in found.table.head(max(args.top, 1)).iterrows():
+        cells = [f"{row[f'mean_{m}']:.4f} ± {row[f'std_{m}']:.4f}" for m in metrics]
+        rows.append((str(row["rank"]), row["candidate"], *cells, f"{row['mean_fit_time']:.3f}"))
+    print(f"{len(found.table)} candidates, best first:")
+    _print_table(rows)
+    print(f"best parameters: {found.best_params}")
+    if found.run_record is not None:
+        print(f"run recorded in {_shown(found.run_record)}, candidates table beside it")
+    return 0
+
+
+def _predict_distributed(args: argparse.Namespace) -> int:
+    """``modelyard predict`` of a Parquet folder on Dask (wired in by the predict command)."""
+    from modelyard.distributed import predict_partitioned
+
+    scheduler = args.scheduler or load_settings().scheduler
+    rows = predict_partitioned(
+        args.model,
+        args.input,
+        args.output,
+        scheduler=scheduler,
+        probabilities=getattr(args, "probabilities", False),
+    )
+    print(f"wrote {rows} predictions to {args.output}")
+    return 0
 
 
 def _models_list(args: argparse.Namespace) -> int:

@@ -54,6 +54,11 @@ class Settings:
         n_jobs: processes for cross-validation; -1 uses every core.
         metrics: metric names ``score`` reports; empty means the task's defaults
             (see :mod:`modelyard.metrics`).
+        scheduler: address of a Dask scheduler (``tcp://host:8786``) to run
+            searches and comparisons on; None runs them on this machine
+            (see :mod:`modelyard.parallel`).
+        search: the ``[tool.modelyard.search]`` table that ``modelyard search``
+            runs (see :data:`SEARCH_KEYS`); empty when there is none.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -68,6 +73,8 @@ class Settings:
     cv: int = 0
     n_jobs: int = 1
     metrics: tuple[str, ...] = ()
+    scheduler: str | None = None
+    search: dict[str, Any] = field(default_factory=dict)
 
     @property
     def store_url(self) -> str:
@@ -235,6 +242,85 @@ def _metrics_allowed() -> str:
     )
 
 
+#: The keys of ``[tool.modelyard.search]`` and what each may be.
+SEARCH_KEYS = {
+    "kind": '"grid" (every combination) or "random" (n_iter samples)',
+    "params": "a table of parameter name to a list of values; for random searches also "
+    "{ uniform = [low, high] }, { loguniform = [low, high] } or { randint = [low, high] }",
+    "n_iter": "random searches: the number of samples, at least 1 (default 10)",
+    "cv": "folds, at least 2, or 0 for one holdout split (default: cv, else 5)",
+    "metrics": "metric names; the first ranks the candidates (default: metrics)",
+}
+
+#: Distributions ``[tool.modelyard.search] params`` may name in a random search.
+SEARCH_DISTRIBUTIONS = ("uniform", "loguniform", "randint")
+
+
+def _search_table(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError
+    unknown = sorted(set(value) - set(SEARCH_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"unknown key {', '.join(map(repr, unknown))} in [tool.modelyard.search]; "
+            f"allowed keys: {', '.join(SEARCH_KEYS)}"
+        )
+    table = dict(value)
+    kind = table.setdefault("kind", "grid")
+    if kind not in ("grid", "random"):
+        raise _search_error("kind", kind)
+    params = table.get("params")
+    if not isinstance(params, Mapping) or not params:
+        raise _search_error("params", params)
+    for name, values in params.items():
+        if not _search_values(values, random=kind == "random"):
+            raise ConfigError(
+                f"[tool.modelyard.search] params.{name} = {values!r} is invalid; it must be "
+                + SEARCH_KEYS["params"]
+            )
+    if "n_iter" in table:
+        n_iter = table["n_iter"]
+        whole = isinstance(n_iter, int) and not isinstance(n_iter, bool)
+        if kind != "random" or not whole or n_iter < 1:
+            raise _search_error("n_iter", n_iter)
+    if "cv" in table:
+        try:
+            table["cv"] = _folds(table["cv"])
+        except (TypeError, ValueError):
+            raise _search_error("cv", table["cv"]) from None
+    if "metrics" in table:
+        try:
+            table["metrics"] = _metric_names(table["metrics"])
+        except (TypeError, ValueError, AttributeError):
+            raise _search_error("metrics", table["metrics"]) from None
+    return table
+
+
+def _search_values(values: Any, *, random: bool) -> bool:
+    if isinstance(values, list):
+        return bool(values)
+    if random and isinstance(values, Mapping) and len(values) == 1:
+        ((name, bounds),) = values.items()
+        return (
+            name in SEARCH_DISTRIBUTIONS
+            and isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+            and bounds[0] < bounds[1]
+        )
+    return False
+
+
+def _search_error(key: str, value: Any) -> ConfigError:
+    return ConfigError(
+        f"[tool.modelyard.search] {key} = {value!r} is invalid; it must be {SEARCH_KEYS[key]}"
+    )
+
+
+def _search_allowed() -> str:
+    return "a table with keys " + ", ".join(SEARCH_KEYS)
+
+
 #: For each key: how its value is read, and what it may be (said in errors).
 _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "name": (_text, "a model name (text)"),
@@ -248,6 +334,8 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "cv": (_folds, "0 (one holdout split) or a number of folds of at least 2"),
     "n_jobs": (_n_jobs, "a whole number other than 0 (-1 for every core)"),
     "metrics": (_metric_names, _metrics_allowed),
+    "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
+    "search": (lambda v: _search_table(v), lambda: _search_allowed()),
 }
 
 #: Every key's default, as documented (paths are relative to the project folder).

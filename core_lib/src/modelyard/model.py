@@ -6,7 +6,7 @@ import copy
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,14 @@ from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
 from modelyard.provenance import data_fingerprint, git_state
-from modelyard.result import Result
+from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import FeatureSchema
 from modelyard.store import ModelRef, ModelStore
+
+if TYPE_CHECKING:
+    from modelyard.search import SearchResult
+    from modelyard.selection import FeatureSelection
 
 TASKS = ("classification", "regression")
 
@@ -212,6 +216,69 @@ class Model:
         self._fit(data.x, data.y)
         self._train_record = self._record("train", started, settings, run_dir, data)
         return self
+
+    def gridsearch(self, data: Dataset, param_grid: Any, **options: Any) -> SearchResult:
+        """Cross-validate every combination of ``param_grid``; refit the best on all of ``data``.
+
+        ``param_grid`` maps parameter names (``C``, or ``step__param`` in a
+        pipeline) to lists of values, or is a list of such dicts. Every
+        candidate is measured on the same folds as :meth:`score` with
+        ``cv=k`` would use.
+
+        Options (each defaulting to the configuration): ``cv`` (folds; 0 for
+        the holdout split; default the ``cv`` setting, else 5), ``metrics``
+        (the first ranks the candidates), ``random_state``, ``n_jobs``,
+        ``scheduler`` (a Dask scheduler address) and ``run_dir``.
+
+        Returns:
+            a :class:`~modelyard.search.SearchResult`; it unpacks as
+            ``best_model, results`` (a new refitted Model, and a
+            :class:`~modelyard.result.ResultGroup` best first). The candidate
+            table is saved beside the run record (:mod:`modelyard.search`).
+        """
+        from modelyard.search import grid_search
+
+        return grid_search(self, data, param_grid, **options)
+
+    def randomsearch(
+        self, data: Dataset, param_distributions: Any, *, n_iter: int = 10, **options: Any
+    ) -> SearchResult:
+        """Like :meth:`gridsearch`, over ``n_iter`` samples of ``param_distributions``.
+
+        Values are lists (sampled uniformly) or scipy.stats distributions; the
+        samples depend only on ``random_state``.
+        """
+        from modelyard.search import random_search
+
+        return random_search(self, data, param_distributions, n_iter=n_iter, **options)
+
+    @staticmethod
+    def compare(data: Dataset, estimators: Any, **options: Any) -> ResultGroup:
+        """Score several estimators on the same folds (or holdout split); best first.
+
+        ``estimators`` is a list of estimators or Models, or a dict of name to
+        estimator. Options as for :meth:`gridsearch`, except that ``cv``
+        defaults to the ``cv`` setting (0: the holdout split :meth:`score`
+        uses). The returned :class:`~modelyard.result.ResultGroup` has
+        ``to_frame()`` and ``plot()``; the run is recorded with its table.
+        """
+        from modelyard.search import compare
+
+        return compare(data, estimators, **options)
+
+    def select_features(
+        self, data: Dataset, method: str = "permutation", **options: Any
+    ) -> FeatureSelection:
+        """Choose the features worth keeping; see :func:`modelyard.selection.select_features`.
+
+        ``method`` is ``"permutation"``, ``"rfecv"`` or ``"sequential"``. The
+        returned :class:`~modelyard.selection.FeatureSelection` holds the
+        selected names, the scores behind them, a plot, and ``.model()``: a
+        Model restricted to those features. The choice is recorded in the run log.
+        """
+        from modelyard.selection import select_features
+
+        return select_features(self, data, method=method, **options)
 
     def predict(self, X: Any, *, threshold: float | None = None) -> np.ndarray:
         """Predict labels (classifier) or values (regressor) for the rows of ``X``.

@@ -1,0 +1,134 @@
+"""Batch scoring of a partitioned Parquet dataset as a Dask dataframe.
+
+``modelyard predict MODEL --input PARQUET_DIR --output DIR --scheduler ADDR``
+reads the input folder as a Dask dataframe, predicts each partition on the
+cluster's workers, and writes one Parquet part per partition. The output is
+written to a temporary folder beside ``DIR`` and renamed into place only when
+every partition is done, so a failure leaves no half-written output. Without a
+scheduler the same graph runs on this machine (Dask's threads).
+
+Needs the ``dask`` extra: ``pip install 'modelyard[dask]'``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.exceptions import DataError, ModelyardError, SchemaError
+from modelyard.model import Model
+from modelyard.parallel import DASK_EXTRA, connect
+
+#: Name of the column holding each row's prediction (as in single-file batch scoring).
+PREDICTION_COLUMN = "prediction"
+
+
+def predict_partitioned(
+    model: Model | str | Path,
+    input: str | Path,
+    output: str | Path,
+    *,
+    scheduler: str | None = None,
+    probabilities: bool = False,
+) -> int:
+    """Score every row of the Parquet dataset ``input`` into the Parquet folder ``output``.
+
+    Args:
+        model: a trained :class:`~modelyard.Model`, or what
+            :func:`~modelyard.store.load_model` accepts.
+        input: a folder of Parquet files (one dataset, in parts) or one Parquet file;
+            columns besides the model's features are passed through.
+        output: the folder to create; it must not exist yet.
+        scheduler: a Dask scheduler address; None runs on this machine.
+        probabilities: add a ``probability_<class>`` column per class (classifiers).
+
+    Returns:
+        the number of rows scored.
+    """
+    dd = _dask_dataframe()
+    if not isinstance(model, Model):
+        from modelyard.store import load_model
+
+        model = load_model(model)
+    if model.schema is None:
+        raise ModelyardError("only a trained model can predict; train or load it first")
+    if probabilities and not callable(getattr(model.estimator, "predict_proba", None)):
+        raise ModelyardError(f"{model} gives no probabilities; leave out --probabilities")
+    source, target = Path(input), Path(output)
+    if not source.exists():
+        raise DataError(f"input {source} does not exist; give a folder of Parquet files")
+    if target.exists():
+        raise ModelyardError(f"output {target} already exists; choose a new folder")
+    client = connect(scheduler) if scheduler else None  # before reading anything
+    try:
+        try:
+            frame = dd.read_parquet(str(source))
+        except (OSError, ValueError) as error:
+            raise DataError(f"cannot read {source} as Parquet: {error}") from None
+        missing = [name for name in model.schema.names if name not in frame.columns]
+        if missing:
+            raise SchemaError(f"{source} lacks the model's feature column(s) {', '.join(missing)}")
+        scored = frame.map_partitions(
+            score_partition, model, probabilities, meta=_meta(frame._meta, model, probabilities)
+        )
+        return _write(scored, target, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def score_partition(partition: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFrame:
+    """One partition with its predictions (and probabilities) added; runs on a worker."""
+    result = partition.copy()
+    features = partition[model.schema.names]
+    result[PREDICTION_COLUMN] = model.predict(features)
+    if probabilities:
+        values = model.predict_proba(features)
+        for index, label in enumerate(model.classes or []):
+            result[f"probability_{label}"] = values[:, index]
+    return result
+
+
+def _meta(empty: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFrame:
+    meta = empty.copy()
+    kind = np.asarray(model.classes).dtype if model.classes is not None else np.float64
+    meta[PREDICTION_COLUMN] = pd.Series(dtype=kind)
+    if probabilities:
+        for label in model.classes or []:
+            meta[f"probability_{label}"] = pd.Series(dtype=np.float64)
+    return meta
+
+
+def _write(scored: Any, target: Path, client: Any) -> int:
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    options = {"scheduler": client} if client is not None else {}
+    try:
+        scored.to_parquet(str(temporary), write_index=False, compute_kwargs=options)
+        rows = _rows(temporary)
+        temporary.rename(target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return rows
+
+
+def _rows(folder: Path) -> int:
+    """Rows written, from the Parquet footers (no data is read back)."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.read_metadata(path).num_rows for path in folder.glob("*.parquet"))
+
+
+def _dask_dataframe() -> Any:
+    try:
+        import dask.dataframe as dd
+    except ImportError:
+        raise ModelyardError(
+            f"scoring a partitioned dataset needs Dask, which is not installed; run {DASK_EXTRA}"
+        ) from None
+    return dd

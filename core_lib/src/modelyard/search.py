@@ -1,0 +1,681 @@
+"""Hyperparameter searches and estimator comparison, every fit scored the same way.
+
+A search or comparison is a list of candidates (unfitted estimators), each
+fitted and measured on the same folds (or the same holdout split) with
+modelyard's metrics (:mod:`modelyard.metrics`), through joblib on this machine
+or on a Dask cluster (:mod:`modelyard.parallel`). The fits are independent and
+their results are gathered in order, so with a fixed ``random_state`` the
+numbers do not depend on ``n_jobs`` or on where they ran.
+
+Each run leaves, in the run folder, its record (kind ``"search"`` or
+``"compare"``) and a table with one row per candidate: parameters, each
+fold's score per metric, mean and standard deviation, and fit and score times,
+as ``<run_id>-candidates.csv`` and ``.parquet``; the record names both files in
+its ``options``.
+
+Everything a user can get wrong (an empty grid, a parameter the estimator does
+not have, an unknown metric, a scheduler that does not answer) is refused
+before the first fit.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.config import Settings, load_settings
+from modelyard.data import Dataset
+from modelyard.exceptions import DataError, ModelyardError, RunLogWarning
+from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
+from modelyard.parallel import workers
+from modelyard.provenance import data_fingerprint, git_state
+from modelyard.result import LOWER_IS_BETTER, Result, ResultGroup
+from modelyard.runlog import RunRecord, utc_now, write_run
+
+if TYPE_CHECKING:
+    from modelyard.model import Model
+
+#: Folds a search uses when neither the call nor the ``cv`` setting gives some.
+DEFAULT_SEARCH_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One estimator to fit and measure: its label, the unfitted estimator, its parameters."""
+
+    label: str
+    estimator: Any
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How candidates are measured: folds, metrics and where the work runs."""
+
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    metrics: tuple[str, ...]
+    cv: int
+    random_state: int
+    n_jobs: int
+    scheduler: str | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found; unpacks as ``best_model, results = model.gridsearch(...)``.
+
+    Attributes:
+        best_model: a new :class:`~modelyard.model.Model` with the best
+            candidate's parameters, refitted on all the data.
+        results: one :class:`~modelyard.result.Result` per candidate, best first
+            by the first metric.
+        table: one row per candidate, best first: ``param_*`` columns, each
+            fold's score (``split0_<metric>``, ...), ``mean_*`` and ``std_*`` per
+            metric, and fit and score times in seconds.
+        best_params: the parameters of the best candidate.
+        run_record: the search's run record, if it was written.
+    """
+
+    best_model: Model
+    results: ResultGroup
+    table: pd.DataFrame
+    best_params: dict[str, Any]
+    run_record: Path | None
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.best_model
+        yield self.results
+
+
+def grid_search(
+    model: Model, data: Dataset, param_grid: Mapping[str, Sequence[Any]] | Sequence[Mapping], **how
+) -> SearchResult:
+    """Try every combination of ``param_grid``; see :meth:`modelyard.model.Model.gridsearch`."""
+    from sklearn.model_selection import ParameterGrid
+
+    grids = _grid_list(param_grid)
+    _check_param_names(model.estimator, [name for grid in grids for name in grid])
+    for grid in grids:
+        for name, values in grid.items():
+            if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+                raise ModelyardError(
+                    f"param_grid[{name!r}] must be a list of values to try, not {values!r}"
+                )
+            if len(values) == 0:
+                raise ModelyardError(f"param_grid[{name!r}] is an empty list; give values to try")
+    combos = list(ParameterGrid(grids))
+    return _search(model, data, combos, kind="grid", space=param_grid, **how)
+
+
+def random_search(
+    model: Model,
+    data: Dataset,
+    param_distributions: Mapping[str, Any],
+    *,
+    n_iter: int = 10,
+    **how: Any,
+) -> SearchResult:
+    """Try ``n_iter`` samples; see :meth:`modelyard.model.Model.randomsearch`."""
+    from sklearn.model_selection import ParameterSampler
+
+    spaces = _grid_list(param_distributions)
+    _check_param_names(model.estimator, [name for space in spaces for name in space])
+    for space in spaces:
+        for name, values in space.items():
+            if callable(getattr(values, "rvs", None)):
+                continue
+            if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+                raise ModelyardError(
+                    f"param_distributions[{name!r}] must be a list of values or a "
+                    f"scipy.stats distribution, not {values!r}"
+                )
+            if len(values) == 0:
+                raise ModelyardError(f"param_distributions[{name!r}] is an empty list")
+    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
+        raise ModelyardError(f"n_iter must be a whole number of at least 1, not {n_iter!r}")
+    seed = _seed(how.get("random_state"))
+    seed = load_settings().random_state if seed is None else seed
+    with warnings.catch_warnings():
+        # A grid smaller than n_iter is tried whole; saying so is for the docs, not a warning.
+        warnings.simplefilter("ignore", UserWarning)
+        combos = list(ParameterSampler(spaces, n_iter=n_iter, random_state=seed))
+    return _search(
+        model, data, combos, kind="random", space=param_distributions, n_iter=n_iter, **how
+    )
+
+
+def compare(
+    data: Dataset,
+    estimators: Iterable[Any] | Mapping[str, Any],
+    *,
+    cv: int | None = None,
+    metrics: Sequence[str] | None = None,
+    random_state: int | None = None,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    run_dir: Path | str | None = None,
+) -> ResultGroup:
+    """Score several estimators on the same folds; see :meth:`modelyard.model.Model.compare`."""
+    from modelyard.model import Model
+
+    named = _named(estimators)
+    tasks = {Model(estimator, task=task).task for _, estimator, task in named}
+    if len(tasks) != 1:
+        raise ModelyardError(
+            "compare needs estimators of one task; got classifiers and regressors together"
+        )
+    task = tasks.pop()
+    settings = load_settings()
+    plan = _plan(
+        settings,
+        data,
+        task,
+        cv=cv,
+        metrics=metrics,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        default_cv=settings.cv,
+    )
+    candidates = [Candidate(label, _fresh(estimator), {}) for label, estimator, _ in named]
+    started = utc_now()
+    results, table, _ = _run(candidates, data, plan, task, progress="compare")
+    group = ResultGroup(results)
+    _log(
+        "compare",
+        started,
+        settings,
+        run_dir,
+        data,
+        model_name=settings.name or "compare",
+        estimator=", ".join(label for label, _, _ in named),
+        params={},
+        best=group.best,
+        table=table,
+        options={"estimators": [label for label, _, _ in named]},
+        plan=plan,
+    )
+    return group
+
+
+def check_param_names(estimator: Any, names: Iterable[str]) -> None:
+    """Raise a :class:`~modelyard.exceptions.ModelyardError` for names ``estimator`` lacks.
+
+    The error lists every valid name, the ``step__param`` names of a pipeline's
+    steps included.
+    """
+    _check_param_names(estimator, list(names))
+
+
+def _check_param_names(estimator: Any, names: list[str]) -> None:
+    get_params = getattr(estimator, "get_params", None)
+    if not callable(get_params):
+        raise ModelyardError(
+            f"{type(estimator).__name__} has no get_params, so it cannot be searched; "
+            "searches take scikit-learn estimators and pipelines"
+        )
+    valid = sorted(get_params(deep=True))
+    unknown = sorted({name for name in names if name not in valid})
+    if unknown:
+        raise ModelyardError(
+            f"{type(estimator).__name__} has no parameter {', '.join(map(repr, unknown))}; "
+            f"valid names: {', '.join(valid)}"
+        )
+
+
+def _grid_list(space: Any) -> list[dict[str, Any]]:
+    grids = [space] if isinstance(space, Mapping) else space
+    if not isinstance(grids, Sequence) or isinstance(grids, str):
+        raise ModelyardError(
+            f"the search space must be a dict of parameter name to values, not {space!r}"
+        )
+    grids = [dict(grid) for grid in grids]
+    if not grids or not all(grids):
+        raise ModelyardError(
+            "the search space is empty; give at least one parameter and values, "
+            "e.g. {'C': [0.1, 1, 10]}"
+        )
+    return grids
+
+
+def _search(
+    model: Model,
+    data: Dataset,
+    combos: list[dict[str, Any]],
+    *,
+    kind: str,
+    space: Any,
+    n_iter: int | None = None,
+    cv: int | None = None,
+    metrics: Sequence[str] | None = None,
+    random_state: int | None = None,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    run_dir: Path | str | None = None,
+) -> SearchResult:
+    from modelyard.model import Model
+
+    settings = load_settings()
+    default_cv = settings.cv if settings.cv else DEFAULT_SEARCH_FOLDS
+    plan = _plan(
+        settings,
+        data,
+        model.task,
+        cv=cv,
+        metrics=metrics,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        default_cv=default_cv,
+    )
+    candidates = [
+        Candidate(_params_label(params), _fresh(model.estimator).set_params(**params), params)
+        for params in combos
+    ]
+    started = utc_now()
+    results, table, best_params = _run(
+        candidates, data, plan, model.task, progress=f"{kind} search"
+    )
+    group = ResultGroup(results)
+    best = Model(_fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
+    best.train(data, run_dir=run_dir)
+    best.result = group.best
+    options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}
+    if n_iter is not None:
+        options["n_iter"] = n_iter
+    record = _log(
+        "search",
+        started,
+        settings,
+        run_dir,
+        data,
+        model_name=model.resolve_name(settings),
+        estimator=type(model.estimator).__name__,
+        params=_plain(best_params),
+        best=group.best,
+        table=table,
+        options=options,
+        plan=plan,
+    )
+    return SearchResult(best, group, table, best_params, record)
+
+
+def _plan(
+    settings: Settings,
+    data: Dataset,
+    task: str,
+    *,
+    cv: int | None,
+    metrics: Sequence[str] | None,
+    random_state: int | None,
+    n_jobs: int | None,
+    scheduler: str | None,
+    default_cv: int,
+) -> Plan:
+    names = tuple(metrics or settings.metrics or default_metrics(task))
+    check_metric_names(names)
+    folds = default_cv if cv is None else cv
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 0 or folds == 1:
+        raise ModelyardError(
+            f"cv must be 0 (one holdout split) or a number of folds of at least 2, not {folds!r}"
+        )
+    jobs = settings.n_jobs if n_jobs is None else n_jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
+        raise ModelyardError(f"n_jobs must be a whole number other than 0, not {jobs!r}")
+    seed = settings.random_state if random_state is None else _seed(random_state)
+    return Plan(
+        splits=_splits(data, folds, seed, task == "classification", settings.test_size),
+        metrics=names,
+        cv=folds,
+        random_state=seed,
+        n_jobs=jobs,
+        scheduler=scheduler or getattr(settings, "scheduler", None),
+    )
+
+
+def _seed(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ModelyardError(f"random_state must be an integer, not {value!r}")
+    return value
+
+
+def _splits(
+    data: Dataset, folds: int, seed: int, stratify: bool, test_size: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The same folds :meth:`Model.score` uses, or its holdout split as one fold."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    x, y = data.x, data.y
+    if not folds:
+        split = data.split(test_size=test_size, random_state=seed, stratify=stratify)
+        return [(x.index.get_indexer(split.x_train.index), x.index.get_indexer(split.x_test.index))]
+    splitter = (StratifiedKFold if stratify else KFold)(
+        n_splits=folds, shuffle=True, random_state=seed
+    )
+    try:
+        return list(splitter.split(x, y))
+    except ValueError as error:
+        raise DataError(f"cannot make {folds} folds of {len(x)} rows: {error}") from None
+
+
+def _run(
+    candidates: list[Candidate], data: Dataset, plan: Plan, task: str, *, progress: str
+) -> tuple[list[Result], pd.DataFrame, dict[str, Any]]:
+    """Fit and measure every candidate on every fold: one Result each, the table, best params."""
+    from joblib import Parallel, delayed
+
+    x, y = data.x, data.y
+    folds = len(plan.splits)
+    outcomes: list[list[Any]] = [[] for _ in candidates]
+    shown = _Progress(progress, len(candidates), plan.metrics[0])
+    with workers(plan.n_jobs, plan.scheduler) as n_jobs:
+        jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fit_and_measure)(c.estimator, x, y, train, test, plan.metrics, task)
+            for c in candidates
+            for train, test in plan.splits
+        )
+        for number, outcome in enumerate(jobs):
+            index = number // folds
+            outcomes[index].append(outcome)
+            if len(outcomes[index]) == folds:
+                shown.update(_mean(outcomes[index], plan.metrics[0]))
+    shown.close()
+    results = [
+        _result(c, parts, plan, task, len(x)) for c, parts in zip(candidates, outcomes, strict=True)
+    ]
+    table, best = _table(candidates, results, outcomes, plan)
+    return results, table, dict(candidates[best].params)
+
+
+def _fit_and_measure(
+    estimator: Any,
+    x: pd.DataFrame,
+    y: pd.Series,
+    train: np.ndarray,
+    test: np.ndarray,
+    names: tuple[str, ...],
+    task: str,
+) -> tuple[dict[str, float], Predictions, float, float]:
+    fitted = _fresh(estimator)
+    started = time.perf_counter()
+    fitted.fit(x.iloc[train], y.iloc[train])
+    fit_time = time.perf_counter() - started
+    classes = getattr(fitted, "classes_", None) if task == "classification" else None
+    started = time.perf_counter()
+    values, predictions = measure(
+        names,
+        fitted,
+        x.iloc[test],
+        y.iloc[test],
+        np.asarray(classes).tolist() if classes is not None else None,
+    )
+    return values, predictions, fit_time, time.perf_counter() - started
+
+
+def _mean(parts: list[Any], metric: str) -> float:
+    return float(np.mean([values[metric] for values, *_ in parts]))
+
+
+def _result(candidate: Candidate, parts: list[Any], plan: Plan, task: str, rows: int) -> Result:
+    from modelyard.model import _out_of_fold
+
+    table = pd.DataFrame([values for values, *_ in parts], columns=list(plan.metrics))
+    train, test = plan.splits[0]
+    return Result(
+        model_name=candidate.label,
+        estimator=type(candidate.estimator).__name__,
+        task=task,
+        metrics={name: float(table[name].mean()) for name in plan.metrics},
+        std={name: float(table[name].std(ddof=0)) for name in plan.metrics} if plan.cv else {},
+        n_train=len(train),
+        n_test=rows if plan.cv else len(test),
+        predictions=_out_of_fold([p for _, p, *_ in parts]),
+        cv=plan.cv,
+    )
+
+
+def _table(
+    candidates: list[Candidate], results: list[Result], outcomes: list[list[Any]], plan: Plan
+) -> tuple[pd.DataFrame, int]:
+    """The candidate table, best first, and the index of the best candidate."""
+    rows = []
+    for candidate, result, parts in zip(candidates, results, outcomes, strict=True):
+        row: dict[str, Any] = {"candidate": candidate.label}
+        row.update({f"param_{k}": _cell(v) for k, v in candidate.params.items()})
+        for name in plan.metrics:
+            scores = [values[name] for values, *_ in parts]
+            row.update({f"split{i}_{name}": s for i, s in enumerate(scores)})
+            row[f"mean_{name}"] = result.metrics[name]
+            row[f"std_{name}"] = float(np.std(scores))
+        fit_times = [fit for *_, fit, _ in parts]
+        row["mean_fit_time"] = float(np.mean(fit_times))
+        row["std_fit_time"] = float(np.std(fit_times))
+        row["mean_score_time"] = float(np.mean([score for *_, score in parts]))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    first = plan.metrics[0]
+    sign = 1 if first in LOWER_IS_BETTER else -1
+    means = table[f"mean_{first}"]
+    # Same order as ResultGroup: best first, a metric that could not be computed last.
+    order = sorted(range(len(table)), key=lambda i: (math.isnan(means[i]), sign * means[i]))
+    table = table.iloc[order].reset_index(drop=True)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table, order[0]
+
+
+def _log(
+    kind: str,
+    started: Any,
+    settings: Settings,
+    run_dir: Path | str | None,
+    data: Dataset,
+    *,
+    model_name: str,
+    estimator: str,
+    params: dict[str, Any],
+    best: Result,
+    table: pd.DataFrame,
+    options: dict[str, Any],
+    plan: Plan,
+) -> Path | None:
+    folder = Path(settings.run_dir if run_dir is None else run_dir)
+    record = RunRecord.finished(
+        kind=kind,
+        started=started,
+        model_name=model_name,
+        estimator=estimator,
+        params=params,
+        metrics=dict(best.metrics),
+        metrics_std=dict(best.std),
+        data={
+            "dataset": type(data).__name__,
+            "rows": len(data.x),
+            "columns": data.x.shape[1],
+            "fingerprint": data_fingerprint(data.x, data.y),
+        },
+        git=git_state(settings.root),
+    )
+    files = write_table(table, folder, f"{record.run_id}-candidates")
+    record = replace(
+        record,
+        options={
+            **options,
+            "best": best.model_name,
+            "cv": plan.cv,
+            "random_state": plan.random_state,
+            "metrics": list(plan.metrics),
+            "n_jobs": plan.n_jobs,
+            "scheduler": plan.scheduler,
+            **{f"candidates_{suffix}": name for suffix, name in files.items()},
+        },
+    )
+    return write_run(record, folder)
+
+
+def write_table(table: pd.DataFrame, folder: Path, stem: str) -> dict[str, str]:
+    """Write ``table`` as ``stem.csv`` and ``stem.parquet`` in ``folder``; the names written.
+
+    Like run records, a table that cannot be written warns
+    (:class:`~modelyard.exceptions.RunLogWarning`) and does not fail the run;
+    Parquet needs pyarrow (``pip install 'modelyard[parquet]'``).
+    """
+    written = {}
+    plain = table.copy()
+    for column in plain.select_dtypes(include="object").columns:
+        plain[column] = plain[column].map(lambda v: v if isinstance(v, str) else repr(v))
+    writers: dict[str, Callable[[Path], None]] = {
+        "csv": lambda path: plain.to_csv(path, index=False),
+        "parquet": lambda path: plain.to_parquet(path, index=False),
+    }
+    for suffix, write in writers.items():
+        path = folder / f"{stem}.{suffix}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write(path)
+        except (OSError, ImportError) as error:
+            warnings.warn(
+                f"candidate table {path} was not written: {error}", RunLogWarning, stacklevel=4
+            )
+            continue
+        written[suffix] = path.name
+    return written
+
+
+class _Progress:
+    """Candidates done and best so far, on one rewritten line of a terminal only."""
+
+    def __init__(self, what: str, total: int, metric: str) -> None:
+        self.what, self.total, self.metric = what, total, metric
+        self.done = 0
+        self.best = math.nan
+        self.enabled = sys.stderr.isatty()
+
+    def update(self, value: float) -> None:
+        self.done += 1
+        better = value < self.best if self.metric in LOWER_IS_BETTER else value > self.best
+        if math.isnan(self.best) or better:
+            self.best = value
+        if self.enabled:
+            sys.stderr.write(
+                f"\r{self.what}: {self.done}/{self.total} candidates, "
+                f"best {self.metric} {self.best:.4f}"
+            )
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.done:
+            sys.stderr.write("\n")
+
+
+def _named(estimators: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any, str | None]]:
+    """(label, estimator, task) for each; Models give their name and task."""
+    from modelyard.model import Model
+
+    items = (
+        list(estimators.items())
+        if isinstance(estimators, Mapping)
+        else [(None, e) for e in estimators]
+    )
+    if len(items) < 2:
+        raise ModelyardError("compare needs at least two estimators")
+    named, seen = [], {}
+    for label, item in items:
+        estimator, task = (item.estimator, item.task) if isinstance(item, Model) else (item, None)
+        if label is None:
+            label = item.name if isinstance(item, Model) and item.name else type(estimator).__name__
+        seen[label] = seen.get(label, 0) + 1
+        named.append((label if seen[label] == 1 else f"{label} #{seen[label]}", estimator, task))
+        for method in ("fit", "predict"):
+            if not callable(getattr(estimator, method, None)):
+                raise ModelyardError(f"{label} has no {method} method; compare takes estimators")
+    return named
+
+
+def _fresh(estimator: Any) -> Any:
+    from modelyard.model import _fresh
+
+    return _fresh(estimator)
+
+
+def _params_label(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _cell(value) for key, value in params.items()}
+
+
+def _plain_space(space: Any) -> Any:
+    grids = [space] if isinstance(space, Mapping) else list(space)
+    plain = [
+        {
+            k: [_cell(v) for v in values] if isinstance(values, Sequence) else repr(values)
+            for k, values in grid.items()
+        }
+        for grid in grids
+    ]
+    return plain[0] if isinstance(space, Mapping) else plain
+
+
+def search_from_settings(
+    settings: Settings, *, n_jobs: int | None = None, scheduler: str | None = None
+) -> SearchResult:
+    """Run the search declared in ``[tool.modelyard.search]`` (what ``modelyard search`` does).
+
+    The table (checked when the configuration is read, see
+    :data:`modelyard.config.SEARCH_KEYS`)::
+
+        [tool.modelyard.search]
+        kind = "random"          # or "grid" (the default)
+        n_iter = 20
+        cv = 5
+        params = { C = { loguniform = [0.001, 100] }, penalty = ["l2"] }
+    """
+    from modelyard.exceptions import ConfigError
+
+    table = settings.search
+    if not table:
+        raise ConfigError(
+            "no [tool.modelyard.search] table in pyproject.toml; add one, e.g. "
+            '[tool.modelyard.search] kind = "grid" and params = { C = [0.1, 1, 10] }'
+        )
+    model, data = settings.build_model(), settings.build_dataset()
+    how = {
+        "cv": table.get("cv"),
+        "metrics": table.get("metrics"),
+        "n_jobs": n_jobs,
+        "scheduler": scheduler,
+    }
+    if table["kind"] == "grid":
+        return grid_search(model, data, dict(table["params"]), **how)
+    space = {name: _distribution(values) for name, values in table["params"].items()}
+    return random_search(model, data, space, n_iter=table.get("n_iter", 10), **how)
+
+
+def _distribution(values: Any) -> Any:
+    """A list as is; ``{uniform|loguniform|randint = [low, high]}`` as a scipy.stats one."""
+    if isinstance(values, list):
+        return values
+    from scipy import stats
+
+    ((name, (low, high)),) = values.items()
+    if name == "uniform":
+        return stats.uniform(low, high - low)
+    if name == "loguniform":
+        return stats.loguniform(low, high)
+    return stats.randint(low, high)

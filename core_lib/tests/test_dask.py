@@ -1,0 +1,133 @@
+"""Searches, comparisons and batch scoring on a real Dask cluster equal single-machine results.
+
+The cluster is a ``distributed.LocalCluster``: a scheduler and two worker
+processes on 127.0.0.1, started once for the session (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+from sklearn.tree import DecisionTreeClassifier
+
+from modelyard import Model
+from modelyard.distributed import predict_partitioned
+from modelyard.exceptions import ModelyardError
+from modelyard.parallel import connect
+
+GRID = {"max_depth": [2, 4, None], "min_samples_leaf": [1, 5]}
+
+
+def _scores(table: pd.DataFrame) -> pd.DataFrame:
+    return table[[c for c in table.columns if "time" not in c]]
+
+
+def test_a_grid_search_on_the_cluster_equals_the_local_one(binary_data, dask_scheduler):
+    model = Model(DecisionTreeClassifier(random_state=0))
+
+    local = model.gridsearch(binary_data, GRID, cv=3)
+    remote = model.gridsearch(binary_data, GRID, cv=3, scheduler=dask_scheduler)
+
+    pd.testing.assert_frame_equal(_scores(local.table), _scores(remote.table))
+    assert remote.best_params == local.best_params
+
+
+def test_the_scheduler_setting_sends_searches_to_the_cluster(
+    binary_data, dask_scheduler, monkeypatch
+):
+    monkeypatch.setenv("MODELYARD_SCHEDULER", dask_scheduler)
+    before = _tasks_done(dask_scheduler)
+
+    Model(DecisionTreeClassifier(random_state=0)).gridsearch(binary_data, {"max_depth": [2]}, cv=2)
+
+    assert _tasks_done(dask_scheduler) > before
+
+
+def test_a_comparison_on_the_cluster_equals_the_local_one(multiclass_data, dask_scheduler):
+    contenders = {
+        "shallow": DecisionTreeClassifier(max_depth=1, random_state=0),
+        "deep": DecisionTreeClassifier(random_state=0),
+    }
+
+    local = Model.compare(multiclass_data, contenders, cv=3)
+    remote = Model.compare(multiclass_data, contenders, cv=3, scheduler=dask_scheduler)
+
+    pd.testing.assert_frame_equal(local.to_frame(), remote.to_frame())
+
+
+def test_feature_selection_on_the_cluster_equals_the_local_one(noisy_data, dask_scheduler):
+    model = Model(DecisionTreeClassifier(random_state=0))
+
+    local = model.select_features(noisy_data, method="permutation", n_features=3)
+    remote = model.select_features(
+        noisy_data, method="permutation", n_features=3, scheduler=dask_scheduler
+    )
+
+    pd.testing.assert_frame_equal(local.scores, remote.scores)
+
+
+def test_predict_on_the_cluster_scores_every_partition_like_predict(
+    trained_classifier, binary_data, dask_scheduler, workdir
+):
+    rows = binary_data.x.assign(customer=range(len(binary_data.x)))
+    (workdir / "in").mkdir()
+    for number, part in enumerate([rows.iloc[:200], rows.iloc[200:400], rows.iloc[400:]]):
+        part.to_parquet(workdir / "in" / f"part-{number}.parquet", index=False)
+
+    written = predict_partitioned(
+        trained_classifier,
+        workdir / "in",
+        workdir / "out",
+        scheduler=dask_scheduler,
+        probabilities=True,
+    )
+
+    out = pd.read_parquet(workdir / "out").sort_values("customer")
+    assert written == len(rows)
+    assert list(out["prediction"]) == list(trained_classifier.predict(binary_data.x))
+    expected = trained_classifier.predict_proba(binary_data.x)[:, 1]
+    assert out["probability_1"].to_numpy() == pytest.approx(expected)
+
+
+def test_predict_refuses_missing_feature_columns_and_writes_nothing(
+    trained_classifier, binary_data, dask_scheduler, workdir
+):
+    (workdir / "in").mkdir()
+    binary_data.x.iloc[:, 1:].to_parquet(workdir / "in" / "part.parquet")
+
+    with pytest.raises(ModelyardError, match="lacks the model's feature column"):
+        predict_partitioned(
+            trained_classifier, workdir / "in", workdir / "out", scheduler=dask_scheduler
+        )
+    assert sorted(p.name for p in workdir.iterdir()) == ["in"]
+
+
+def test_predict_refuses_an_existing_output_folder(trained_classifier, workdir):
+    (workdir / "in").mkdir()
+    (workdir / "out").mkdir()
+
+    with pytest.raises(ModelyardError, match="already exists"):
+        predict_partitioned(trained_classifier, workdir / "in", workdir / "out")
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout(unreachable_scheduler):
+    with pytest.raises(ModelyardError, match="no Dask scheduler answered"):
+        connect(unreachable_scheduler, timeout=1)
+
+
+def test_without_dask_asking_for_a_scheduler_names_the_extra(binary_data, unfittable, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+
+    with pytest.raises(ModelyardError, match=r"pip install 'modelyard\[dask\]'"):
+        unfittable.gridsearch(binary_data, {"fitforbidden__C": [1.0]}, scheduler="tcp://x:1")
+
+
+def _tasks_done(address: str) -> int:
+    """How many task state changes the scheduler has made (its own counter)."""
+    client = connect(address)
+    try:
+        return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
+    finally:
+        client.close()

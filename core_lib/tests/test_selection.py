@@ -1,0 +1,109 @@
+"""Feature selection: permutation importance, RFECV and forward selection."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from modelyard import Model
+from modelyard.exceptions import ModelyardError
+from modelyard.runlog import list_runs
+from modelyard.store import load_model
+
+SIGNAL = ["signal_a", "signal_b", "signal_c"]
+
+
+@pytest.fixture
+def logistic() -> Model:
+    return Model(make_pipeline(StandardScaler(), LogisticRegression()), name="noisy")
+
+
+@pytest.mark.parametrize("method", ["permutation", "rfecv", "sequential"])
+def test_each_method_keeps_the_informative_features(logistic, noisy_data, method):
+    chosen = logistic.select_features(noisy_data, method=method, n_features=3, cv=3)
+
+    assert chosen.selected == SIGNAL
+    assert chosen.dropped == ["noise_a", "noise_b", "noise_c"]
+    assert list(chosen.scores.index) == list(noisy_data.x.columns)
+    assert chosen.scores["selected"].sum() == 3
+
+
+def test_permutation_without_n_features_keeps_the_features_that_help(noisy_data):
+    model = Model(RandomForestClassifier(n_estimators=30, random_state=0))
+
+    chosen = model.select_features(noisy_data, method="permutation")
+
+    assert set(SIGNAL) <= set(chosen.selected)
+    helpful = chosen.scores.loc[chosen.selected, "importance"]
+    assert (helpful > 0).all()
+
+
+def test_rfecv_reports_rankings_and_a_cross_validated_score(logistic, noisy_data):
+    chosen = logistic.select_features(noisy_data, method="rfecv", cv=3)
+
+    assert set(SIGNAL) <= set(chosen.selected)
+    assert (chosen.scores.loc[chosen.selected, "ranking"] == 1).all()
+    assert 0.8 < chosen.score <= 1.0
+
+
+def test_sequential_records_the_order_features_were_added(logistic, noisy_data):
+    chosen = logistic.select_features(noisy_data, method="sequential", n_features=2, cv=3)
+
+    assert chosen.scores.loc["signal_a", "step"] == 1
+    assert sorted(chosen.scores["step"]) == [0, 0, 0, 0, 1, 2]
+
+
+def test_the_restricted_model_trains_and_predicts_on_the_full_frame(logistic, noisy_data):
+    chosen = logistic.select_features(noisy_data, method="sequential", n_features=3, cv=3)
+
+    restricted = chosen.model().train(noisy_data)
+
+    assert restricted.estimator[-1].n_features_in_ == 3
+    assert len(restricted.predict(noisy_data.x)) == len(noisy_data.x)
+
+
+def test_the_restricted_model_saves_and_loads_without_extra_trust(logistic, noisy_data):
+    chosen = logistic.select_features(noisy_data, method="permutation", n_features=3)
+    restricted = chosen.model().train(noisy_data)
+
+    loaded = load_model(restricted.save("models"))
+
+    assert (loaded.predict(noisy_data.x) == restricted.predict(noisy_data.x)).all()
+
+
+def test_the_choice_is_recorded_in_the_run_log(logistic, noisy_data):
+    logistic.select_features(noisy_data, method="permutation", n_features=3, run_dir="runs")
+
+    (record,) = list_runs("runs")
+    assert record.kind == "select_features"
+    assert record.options["method"] == "permutation"
+    assert record.options["selected"] == SIGNAL
+    assert "accuracy" in record.metrics
+
+
+def test_the_plot_has_a_bar_per_feature(logistic, noisy_data):
+    chosen = logistic.select_features(noisy_data, method="permutation", n_features=3)
+
+    ax = chosen.plot()
+
+    assert len(ax.patches) == 6
+    assert "3 of 6 kept" in ax.get_title()
+
+
+def test_an_unknown_method_is_refused(logistic, noisy_data):
+    with pytest.raises(ModelyardError, match="choose from permutation, rfecv, sequential"):
+        logistic.select_features(noisy_data, method="lasso")
+
+
+@pytest.mark.parametrize("n_features", [0, 6, 2.5])
+def test_an_impossible_number_of_features_is_refused(unfittable, noisy_data, n_features):
+    with pytest.raises(ModelyardError, match="n_features must be"):
+        unfittable.select_features(noisy_data, n_features=n_features)
+
+
+def test_an_unknown_metric_is_refused_before_fitting(unfittable, noisy_data):
+    with pytest.raises(ModelyardError, match="unknown metric"):
+        unfittable.select_features(noisy_data, metric="acc")
