@@ -63,8 +63,10 @@ def test_search_prints_the_top_candidates_best_first(project, capsys):
 
     out = capsys.readouterr().out
     assert "6 candidates, best first:" in out
-    lines = [line for line in out.splitlines() if line[:1].isdigit()]
-    assert [line.split()[0] for line in lines] == ["1", "2", "3"]
+    table = out.split("best first:\n")[1].splitlines()
+    assert table[0].split()[:2] == ["rank", "candidate"]
+    assert [line.split()[0] for line in table[1:4]] == ["1", "2", "3"]
+    assert table[4].startswith("best parameters")
     assert "best parameters: {" in out
     (record,) = [r for r in list_runs(project / "runs") if r.kind == "search"]
     assert record.options["candidates"] == 6

@@ -146,7 +146,7 @@ def test_a_holdout_search_uses_the_score_split(binary_data):
 # -- bad input: refused before anything is fitted --------------------------------
 
 
-@pytest.mark.parametrize("grid", [{}, [], {"logisticregression__C": []}, [{}]])
+@pytest.mark.parametrize("grid", [{}, [], {"fitforbidden__C": []}, [{}]])
 def test_an_empty_grid_is_refused(unfittable, binary_data, grid):
     with pytest.raises(ModelyardError, match="empty"):
         unfittable.gridsearch(binary_data, grid)

@@ -532,7 +532,7 @@ def write_table(table: pd.DataFrame, folder: Path, stem: str) -> dict[str, str]:
     """
     written = {}
     plain = table.copy()
-    for column in plain.select_dtypes(include="object").columns:
+    for column in [c for c in plain.columns if pd.api.types.is_object_dtype(plain[c])]:
         plain[column] = plain[column].map(lambda v: v if isinstance(v, str) else repr(v))
     writers: dict[str, Callable[[Path], None]] = {
         "csv": lambda path: plain.to_csv(path, index=False),

@@ -158,7 +158,8 @@ def select_features(
             f"unknown selection method {method!r}; choose from {', '.join(METHODS)}"
         )
     settings = load_settings()
-    name = metric or (settings.metrics or ("accuracy" if model.is_classifier else "r2"))[0]
+    fallback = "accuracy" if model.is_classifier else "r2"
+    name = metric or (settings.metrics[0] if settings.metrics else fallback)
     check_metric_names([name])
     scoring = _SCORERS.get(name, name)
     from sklearn.metrics import get_scorer_names
