@@ -105,7 +105,7 @@ def test_every_key_has_a_documented_default(workdir):
     assert settings.store_url == str(workdir / "models")
     assert set(DEFAULTS) == {
         "name", "model", "dataset", "model_dir", "store", "run_dir",
-        "test_size", "random_state", "cv", "n_jobs", "metrics",
+        "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search",
     }  # fmt: skip
 
 
