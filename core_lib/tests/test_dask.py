@@ -131,3 +131,27 @@ def _tasks_done(address: str) -> int:
         return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
     finally:
         client.close()
+
+
+def test_the_cli_predict_path_scores_a_saved_model_on_the_cluster(
+    trained_classifier, binary_data, dask_scheduler, workdir, capsys
+):
+    import argparse
+
+    from modelyard.cli import _predict_distributed
+
+    ref = trained_classifier.save("models")
+    (workdir / "in").mkdir()
+    binary_data.x.to_parquet(workdir / "in" / "part-0.parquet", index=False)
+    args = argparse.Namespace(
+        model=str(ref),
+        input=str(workdir / "in"),
+        output=str(workdir / "out"),
+        scheduler=dask_scheduler,
+    )
+
+    assert _predict_distributed(args) == 0
+
+    assert f"wrote {len(binary_data.x)} predictions" in capsys.readouterr().out
+    out = pd.read_parquet(workdir / "out")
+    assert list(out["prediction"]) == list(trained_classifier.predict(binary_data.x))
