@@ -2,7 +2,8 @@
 
 Each setting is timed for modelyard's ``Model.gridsearch`` and, side by side, for
 scikit-learn's ``GridSearchCV`` (what a user would otherwise write) on the same
-grid, data and folds, in one run; the report gives seconds and the ratios.
+grid, data and folds, in one run, the two taking turns (so load from other
+processes falls on both); the report gives median wall seconds and the ratios.
 
     python benchmarks/search/bench_search.py            # 3 repeats, median reported
     python benchmarks/search/bench_search.py --smoke    # 1 repeat, small data (CI)
@@ -83,13 +84,18 @@ def sklearn_search(data: Dataset, n_jobs: int, scheduler: str | None) -> float:
     return float(search.best_score_)
 
 
-def _time(run: Callable[[], float], repeats: int) -> tuple[float, float]:
-    times, value = [], 0.0
+def _interleaved(
+    ours: Callable[[], float], theirs: Callable[[], float], repeats: int
+) -> tuple[float, float, float, float]:
+    """Median seconds of each, run in turns so a busy machine slows both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
+    values = [0.0, 0.0]
     for _ in range(repeats):
-        started = time.perf_counter()
-        value = run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), value
+        for index, run in enumerate((ours, theirs)):
+            started = time.perf_counter()
+            values[index] = run()
+            times[index].append(time.perf_counter() - started)
+    return statistics.median(times[0]), statistics.median(times[1]), values[0], values[1]
 
 
 def main() -> None:
@@ -117,8 +123,11 @@ def main() -> None:
         print(f"grid: {GRID}, {FOLDS} folds, {rows} rows x 20 features, median of {repeats}")
         print(f"{'setting':<24} {'modelyard s':>12} {'sklearn s':>10} {'ratio':>6}  best accuracy")
         for label, n_jobs, scheduler in settings:
-            ours, best = _time(partial(modelyard_search, data, n_jobs, scheduler), repeats)
-            theirs, their_best = _time(partial(sklearn_search, data, n_jobs, scheduler), repeats)
+            ours, theirs, best, their_best = _interleaved(
+                partial(modelyard_search, data, n_jobs, scheduler),
+                partial(sklearn_search, data, n_jobs, scheduler),
+                repeats,
+            )
             print(
                 f"{label:<24} {ours:>12.2f} {theirs:>10.2f} {ours / theirs:>6.2f}  "
                 f"{best:.4f} (sklearn {their_best:.4f})"
