@@ -133,25 +133,46 @@ def _tasks_done(address: str) -> int:
         client.close()
 
 
-def test_the_cli_predict_path_scores_a_saved_model_on_the_cluster(
+def test_modelyard_predict_with_a_scheduler_scores_a_parquet_folder_on_the_cluster(
     trained_classifier, binary_data, dask_scheduler, workdir, capsys
 ):
-    import argparse
-
-    from modelyard.cli import _predict_distributed
+    from modelyard.cli import main
 
     ref = trained_classifier.save("models")
     (workdir / "in").mkdir()
     binary_data.x.to_parquet(workdir / "in" / "part-0.parquet", index=False)
-    args = argparse.Namespace(
-        model=str(ref),
-        input=str(workdir / "in"),
-        output=str(workdir / "out"),
-        scheduler=dask_scheduler,
+
+    status = main(
+        ["predict", str(ref), "--input", "in", "--output", "out", "--scheduler", dask_scheduler]
     )
 
-    assert _predict_distributed(args) == 0
-
+    assert status == 0
     assert f"wrote {len(binary_data.x)} predictions" in capsys.readouterr().out
     out = pd.read_parquet(workdir / "out")
     assert list(out["prediction"]) == list(trained_classifier.predict(binary_data.x))
+
+
+def test_modelyard_predict_with_an_unreachable_scheduler_fails_cleanly(
+    trained_classifier, workdir, capsys, unreachable_scheduler
+):
+    from modelyard.cli import main
+
+    ref = trained_classifier.save("models")
+    (workdir / "in").mkdir()
+
+    status = main(
+        [
+            "predict",
+            str(ref),
+            "--input",
+            "in",
+            "--output",
+            "out",
+            "--scheduler",
+            unreachable_scheduler,
+        ]
+    )
+
+    assert status == 1
+    assert "no Dask scheduler answered" in capsys.readouterr().err
+    assert not (workdir / "out").exists()

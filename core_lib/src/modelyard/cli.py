@@ -11,6 +11,8 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard runs show ID       one run record
     modelyard predict MODEL --input FILE --output FILE
                                  score a CSV or Parquet file in chunks
+    modelyard predict MODEL --input PARQUET_DIR --output DIR [--scheduler ADDRESS]
+                                 score a partitioned dataset as a Dask dataframe
     modelyard search             the search of [tool.modelyard.search]; the top candidates
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
@@ -115,6 +117,13 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--probabilities", action="store_true", help="add one probability column per class"
     )
+    predict.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="score a folder of Parquet files as a Dask dataframe on the scheduler at ADDRESS "
+        "(a folder as --input does this on this machine; default: the scheduler setting)",
+    )
     predict.set_defaults(handler=_predict)
     return parser
 
@@ -200,7 +209,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _predict_distributed(args: argparse.Namespace) -> int:
-    """``modelyard predict`` of a Parquet folder on Dask (wired in by the predict command)."""
+    """``modelyard predict`` of a Parquet folder as a Dask dataframe, on a cluster or locally."""
     from modelyard.distributed import predict_partitioned
 
     scheduler = args.scheduler or load_settings().scheduler
@@ -314,6 +323,9 @@ def _write_report(result: Result, run_dir: Path) -> None:
 
 def _predict(args: argparse.Namespace) -> int:
     from modelyard.batch import predict_file
+
+    if args.scheduler or Path(args.input).is_dir():
+        return _predict_distributed(args)
 
     rows = predict_file(
         args.model,
