@@ -16,7 +16,7 @@ from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
-from modelyard.provenance import data_fingerprint, git_state
+from modelyard.provenance import data_fingerprint, data_summary, git_state
 from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import FeatureSchema
@@ -448,12 +448,7 @@ class Model:
             metrics=dict(metrics or {}),
             metrics_std=dict(metrics_std or {}),
             options=dict(options or {}),
-            data={
-                "dataset": type(data).__name__,
-                "rows": len(data.x),
-                "columns": data.x.shape[1],
-                "fingerprint": data_fingerprint(data.x, data.y),
-            },
+            data=data_summary(data),
             git=git_state(settings.root),
         )
         return write_run(record, Path(settings.run_dir if run_dir is None else run_dir))

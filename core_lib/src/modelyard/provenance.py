@@ -35,6 +35,19 @@ def data_fingerprint(x: pd.DataFrame, y: Any) -> str:
     return digest.hexdigest()
 
 
+def data_summary(data: Any) -> dict[str, Any]:
+    """What a run record says about its dataset: class name, size and fingerprint.
+
+    ``data`` is a :class:`modelyard.data.Dataset` (anything with ``x`` and ``y``).
+    """
+    return {
+        "dataset": type(data).__name__,
+        "rows": len(data.x),
+        "columns": data.x.shape[1],
+        "fingerprint": data_fingerprint(data.x, data.y),
+    }
+
+
 def git_state(folder: Path | str) -> dict[str, Any] | None:
     """The commit checked out in ``folder`` and whether it has uncommitted changes.
 

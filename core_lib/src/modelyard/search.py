@@ -37,7 +37,7 @@ from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, RunLogWarning
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
 from modelyard.parallel import workers
-from modelyard.provenance import data_fingerprint, git_state
+from modelyard.provenance import data_summary, git_state
 from modelyard.result import LOWER_IS_BETTER, Result, ResultGroup
 from modelyard.runlog import RunRecord, utc_now, write_run
 
@@ -498,12 +498,7 @@ def _log(
         params=params,
         metrics=dict(best.metrics),
         metrics_std=dict(best.std),
-        data={
-            "dataset": type(data).__name__,
-            "rows": len(data.x),
-            "columns": data.x.shape[1],
-            "fingerprint": data_fingerprint(data.x, data.y),
-        },
+        data=data_summary(data),
         git=git_state(settings.root),
     )
     files = write_table(table, folder, f"{record.run_id}-candidates")

@@ -33,7 +33,7 @@ from modelyard.data import Dataset
 from modelyard.exceptions import ModelyardError
 from modelyard.metrics import check_metric_names, default_metrics
 from modelyard.parallel import workers
-from modelyard.provenance import data_fingerprint
+from modelyard.provenance import data_summary
 from modelyard.runlog import log_run, utc_now
 
 if TYPE_CHECKING:
@@ -215,12 +215,7 @@ def select_features(
             "cv": folds,
             "random_state": seed,
         },
-        data={
-            "dataset": type(data).__name__,
-            "rows": len(data.x),
-            "columns": len(columns),
-            "fingerprint": data_fingerprint(data.x, data.y),
-        },
+        data=data_summary(data),
     )
     return FeatureSelection(method, selected, scores, name, score, model, record)
 
