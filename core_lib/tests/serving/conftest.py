@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -106,6 +108,7 @@ def start_server() -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, **(env or {})},
+            start_new_session=True,  # its own process group, so teardown reaches every worker
         )
         started.append(process)
         # Drain the log as it comes: a full pipe would block the server's logging, and it.
@@ -120,9 +123,18 @@ def start_server() -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.kill()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a server and its worker processes: SIGTERM first, SIGKILL to the group if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # workers a dead supervisor left behind
+    process.wait(timeout=30)
 
 
 @pytest.fixture
