@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -196,7 +197,7 @@ class Model:
             delayed(_measure_fold)(self.estimator, x, y, train, test, names, self.is_classifier)
             for train, test in splits
         )
-        table = pd.DataFrame([values for values, _ in outcomes], columns=list(names))
+        table = pd.DataFrame([values for values, *_ in outcomes], columns=list(names))
         return Result(
             model_name=self.resolve_name(settings),
             estimator=type(self.estimator).__name__,
@@ -205,7 +206,7 @@ class Model:
             std={name: float(table[name].std(ddof=0)) for name in names},
             n_train=len(x) - len(x) // folds,
             n_test=len(x),
-            predictions=_out_of_fold([p for _, p in outcomes]),
+            predictions=_out_of_fold([p for _, p, *_ in outcomes]),
             cv=folds,
         )
 
@@ -471,17 +472,25 @@ def _measure_fold(
     test: np.ndarray,
     names: tuple[str, ...],
     is_classifier: bool,
-) -> tuple[dict[str, float], Predictions]:
+) -> tuple[dict[str, float], Predictions, float, float]:
+    """Fit a fresh copy on one fold's rows and measure it on the rest.
+
+    Returns the metric values, the predictions, and the fit and score times in seconds.
+    """
     fitted = _fresh(estimator)
+    started = time.perf_counter()
     fitted.fit(x.iloc[train], y.iloc[train])
+    fit_time = time.perf_counter() - started
     classes = getattr(fitted, "classes_", None) if is_classifier else None
-    return measure(
+    started = time.perf_counter()
+    values, predictions = measure(
         names,
         fitted,
         x.iloc[test],
         y.iloc[test],
         np.asarray(classes).tolist() if classes is not None else None,
     )
+    return values, predictions, fit_time, time.perf_counter() - started
 
 
 def _out_of_fold(parts: list[Predictions]) -> Predictions:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -35,7 +34,7 @@ import pandas as pd
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, RunLogWarning
-from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
+from modelyard.metrics import check_metric_names, default_metrics
 from modelyard.parallel import workers
 from modelyard.provenance import data_summary, git_state
 from modelyard.result import LOWER_IS_BETTER, Result, ResultGroup
@@ -378,10 +377,13 @@ def _run(
     x, y = data.x, data.y
     folds = len(plan.splits)
     outcomes: list[list[Any]] = [[] for _ in candidates]
+    from modelyard.model import _measure_fold
+
+    is_classifier = task == "classification"
     shown = _Progress(progress, len(candidates), plan.metrics[0])
     with workers(plan.n_jobs, plan.scheduler) as n_jobs:
         jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_fit_and_measure)(c.estimator, x, y, train, test, plan.metrics, task)
+            delayed(_measure_fold)(c.estimator, x, y, train, test, plan.metrics, is_classifier)
             for c in candidates
             for train, test in plan.splits
         )
@@ -396,31 +398,6 @@ def _run(
     ]
     table, best = _table(candidates, results, outcomes, plan)
     return results, table, dict(candidates[best].params)
-
-
-def _fit_and_measure(
-    estimator: Any,
-    x: pd.DataFrame,
-    y: pd.Series,
-    train: np.ndarray,
-    test: np.ndarray,
-    names: tuple[str, ...],
-    task: str,
-) -> tuple[dict[str, float], Predictions, float, float]:
-    fitted = _fresh(estimator)
-    started = time.perf_counter()
-    fitted.fit(x.iloc[train], y.iloc[train])
-    fit_time = time.perf_counter() - started
-    classes = getattr(fitted, "classes_", None) if task == "classification" else None
-    started = time.perf_counter()
-    values, predictions = measure(
-        names,
-        fitted,
-        x.iloc[test],
-        y.iloc[test],
-        np.asarray(classes).tolist() if classes is not None else None,
-    )
-    return values, predictions, fit_time, time.perf_counter() - started
 
 
 def _mean(parts: list[Any], metric: str) -> float:
