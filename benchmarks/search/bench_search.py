@@ -24,12 +24,11 @@ from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
+from modelyard import Model
+from modelyard.data import Dataset
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-from modelyard import Model
-from modelyard.data import Dataset
 
 GRID = {"max_depth": [4, 8, None], "min_samples_leaf": [1, 5]}
 FOLDS = 5

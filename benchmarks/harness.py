@@ -1,0 +1,199 @@
+"""What every benchmark shares: alternating repetitions, medians, the machine, the result file.
+
+A benchmark is a script ``benchmarks/<name>/bench.py`` that pairs modelyard with
+the tool a user would otherwise pick, measures both in the same run, and calls
+:func:`write` with a list of :class:`Row`. ``benchmarks/run.py`` runs every
+benchmark in its own process and joins their rows into one table.
+
+Absolute times on shared machines are noise; ratios measured side by side are
+not. So contenders are measured in turn, with the order rotated every
+repetition (a slow minute hurts everyone equally), and the table reports medians
+and the ratio modelyard / peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPO = BENCHMARKS.parent
+MLFLOW_VENV = BENCHMARKS / "serving" / ".venv-mlflow"
+MLFLOW_VERSION = "3.17.2"
+
+
+@dataclass
+class Row:
+    """One measurement of modelyard against one peer.
+
+    ``better`` says which direction wins ("lower" for times, sizes and memory,
+    "higher" for throughput and speed-ups). ``target`` is the ratio
+    modelyard / peer the issue asks for: at most it when lower is better, at
+    least it when higher is better; None when there is no target.
+    """
+
+    measure: str
+    unit: str
+    modelyard: float
+    peer_name: str
+    peer: float
+    better: str = "lower"
+    target: float | None = None
+    note: str = ""
+    ratio: float = field(init=False)
+    met: bool | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.better not in ("lower", "higher"):
+            raise ValueError(f"better must be 'lower' or 'higher', not {self.better!r}")
+        self.ratio = self.modelyard / self.peer if self.peer else float("nan")
+        if self.target is None:
+            self.met = None
+        elif self.better == "lower":
+            self.met = self.ratio <= self.target
+        else:
+            self.met = self.ratio >= self.target
+
+
+def arguments(description: str, argv: list[str] | None = None) -> argparse.Namespace:
+    """The options every benchmark takes: ``--smoke`` and ``--output``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes and one repetition: proves it runs"
+    )
+    parser.add_argument("--output", type=Path, help="write the JSON result here")
+    return parser.parse_args(argv)
+
+
+def alternate(
+    contenders: dict[str, Callable[[], float | None]], repetitions: int, warmup: int = 0
+) -> dict[str, list[float]]:
+    """Run each contender once per repetition, rotating the order; return its times.
+
+    A contender that returns a number reports its own measurement (for example a
+    time measured inside a subprocess, or a peak memory); one that returns None
+    is timed here, in wall seconds. Warm-up rounds run but are not recorded.
+    """
+    names = list(contenders)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(warmup + repetitions):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            started = time.perf_counter()
+            reported = contenders[name]()
+            elapsed = time.perf_counter() - started
+            if round_ >= warmup:
+                samples[name].append(elapsed if reported is None else float(reported))
+    return samples
+
+
+def median(values: list[float]) -> float:
+    """The median of the samples."""
+    return statistics.median(values)
+
+
+def machine() -> dict[str, str]:
+    """The machine the numbers came from."""
+    cpu = "unknown CPU"
+    if Path("/proc/cpuinfo").exists():
+        found = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+        cpu = found.group(1).strip() if found else cpu
+    memory = ""
+    if Path("/proc/meminfo").exists():
+        found = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
+        memory = f", {int(found.group(1)) / 2**20:.0f} GiB" if found else ""
+    return {
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "cpu": f"{os.cpu_count()} CPUs ({cpu}){memory}",
+        "python": platform.python_version(),
+    }
+
+
+def versions(*names: str) -> dict[str, str]:
+    """Installed versions of the named distributions (``missing`` if absent)."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def mlflow_python() -> Path:
+    """The interpreter of MLflow's own venv, created on first use.
+
+    MLflow lives apart from modelyard's environment, as it would on a team that
+    picked it, so neither tool's dependencies bend the other's.
+    """
+    python = MLFLOW_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"--- creating {MLFLOW_VENV} with mlflow {MLFLOW_VERSION} (once, a few minutes)")
+        subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}"], check=True
+        )
+    return python
+
+
+def write(
+    output: Path | None,
+    name: str,
+    title: str,
+    rows: list[Row],
+    details: dict | None = None,
+    notes: list[str] | None = None,
+) -> dict:
+    """Print the rows and write them, with the machine and versions, as JSON to ``output``."""
+    result = {
+        "name": name,
+        "title": title,
+        "machine": machine(),
+        "rows": [asdict(row) for row in rows],
+        "details": details or {},
+        "notes": notes or [],
+    }
+    print(markdown_rows([result]))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def markdown_rows(results: list[dict]) -> str:
+    """One Markdown table of every row of every result."""
+    lines = [
+        "| benchmark | measure | modelyard | peer | peer value | modelyard / peer | target | met |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | --- |",
+    ]
+    for result in results:
+        for row in result["rows"]:
+            target = "" if row["target"] is None else _target(row)
+            met = {None: "", True: "yes", False: "**no**"}[row["met"]]
+            lines.append(
+                f"| {result['name']} | {row['measure']} | {_value(row['modelyard'], row['unit'])}"
+                f" | {row['peer_name']} | {_value(row['peer'], row['unit'])}"
+                f" | {row['ratio']:.2f}x | {target} | {met} |"
+            )
+    return "\n".join(lines)
+
+
+def _target(row: dict) -> str:
+    return ("≤ " if row["better"] == "lower" else "≥ ") + f"{row['target']:g}x"
+
+
+def _value(value: float, unit: str) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f} {unit}"
+    return f"{value:.3g} {unit}"
