@@ -17,7 +17,7 @@ from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
-from modelyard.provenance import data_fingerprint, data_summary, git_state
+from modelyard.provenance import RowHashes, data_fingerprint, data_summary, git_state
 from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import FeatureSchema
@@ -132,12 +132,13 @@ class Model:
                 f"not {folds!r}"
             )
         seed = settings.random_state if random_state is None else random_state
+        hashes = RowHashes(data.x, data.y)  # hashed once: the record's and the split's fingerprints
         if folds:
             jobs = settings.n_jobs if n_jobs is None else n_jobs
             self.result = self._cross_validate(data, names, folds, seed, jobs, settings)
         else:
             share = settings.test_size if test_size is None else test_size
-            self.result = self._holdout(data, names, share, seed, settings)
+            self.result = self._holdout(data, names, share, seed, settings, hashes)
         options = {"cv": folds, "random_state": seed, "metrics": list(names)}
         if not folds:
             options["test_size"] = settings.test_size if test_size is None else test_size
@@ -150,15 +151,22 @@ class Model:
             metrics=self.result.metrics,
             metrics_std=self.result.std,
             options=options,
+            fingerprint=hashes.fingerprint(),
         )
         self.result = replace(self.result, run_record=record)
         return self.result
 
     def _holdout(
-        self, data: Dataset, names: tuple[str, ...], test_size: float, seed: int, settings: Settings
+        self,
+        data: Dataset,
+        names: tuple[str, ...],
+        test_size: float,
+        seed: int,
+        settings: Settings,
+        hashes: RowHashes,
     ) -> Result:
         split = data.split(test_size=test_size, random_state=seed, stratify=self.is_classifier)
-        self._fit(split.x_train, split.y_train)
+        self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
         values, predictions = measure(
             names, self.estimator, split.x_test, split.y_test, self.classes
         )
@@ -215,7 +223,9 @@ class Model:
         settings = load_settings()
         started = utc_now()
         self._fit(data.x, data.y)
-        self._train_record = self._record("train", started, settings, run_dir, data)
+        self._train_record = self._record(
+            "train", started, settings, run_dir, data, fingerprint=self.data_fingerprint
+        )
         return self
 
     def gridsearch(self, data: Dataset, param_grid: Any, **options: Any) -> SearchResult:
@@ -396,10 +406,10 @@ class Model:
         model._training_rows = card.training_rows
         return model
 
-    def _fit(self, X: Any, y: Any) -> None:
+    def _fit(self, X: Any, y: Any, fingerprint: str | None = None) -> None:
         self.estimator.fit(X, y)
         self.schema = FeatureSchema.from_frame(X)
-        self.data_fingerprint = data_fingerprint(X, y)
+        self.data_fingerprint = fingerprint or data_fingerprint(X, y)
         self._training_rows = len(X)
         classes = getattr(self.estimator, "classes_", None)
         self.classes = np.asarray(classes).tolist() if classes is not None else None
@@ -439,6 +449,7 @@ class Model:
         metrics: dict[str, float] | None = None,
         metrics_std: dict[str, float] | None = None,
         options: dict[str, Any] | None = None,
+        fingerprint: str | None = None,
     ) -> Path | None:
         record = RunRecord.finished(
             kind=kind,
@@ -449,10 +460,20 @@ class Model:
             metrics=dict(metrics or {}),
             metrics_std=dict(metrics_std or {}),
             options=dict(options or {}),
-            data=data_summary(data),
+            data=data_summary(data, fingerprint),
             git=git_state(settings.root),
         )
         return write_run(record, Path(settings.run_dir if run_dir is None else run_dir))
+
+
+def _split_fingerprint(hashes: RowHashes, data: Dataset, part: pd.DataFrame) -> str | None:
+    """The fingerprint of some of ``data``'s rows from their hashes; None to hash them afresh.
+
+    Rows are found by index label, so only a unique index will do.
+    """
+    if not data.x.index.is_unique:
+        return None
+    return hashes.fingerprint(data.x.index.get_indexer(part.index))
 
 
 def _fresh(estimator: Any) -> Any:

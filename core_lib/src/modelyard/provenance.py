@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -25,26 +27,54 @@ def data_fingerprint(x: pd.DataFrame, y: Any) -> str:
     >>> data_fingerprint(x, [0, 1]) == data_fingerprint(x, [1, 0])
     False
     """
-    digest = hashlib.sha256()
-    for name, dtype in x.dtypes.items():
-        digest.update(f"{name}\x1f{dtype}\x1e".encode())
-    digest.update(pd.util.hash_pandas_object(x, index=False).to_numpy().tobytes())
-    target = pd.Series(y).reset_index(drop=True)
-    digest.update(f"target\x1f{target.dtype}\x1e".encode())
-    digest.update(pd.util.hash_pandas_object(target, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    return RowHashes(x, y).fingerprint()
 
 
-def data_summary(data: Any) -> dict[str, Any]:
+class RowHashes:
+    """Each row's hash of a table and its target, to fingerprint it and any of its rows.
+
+    Hashing is most of a fingerprint's cost; with the row hashes kept, the
+    fingerprint of a subset of the rows (a training split) costs a lookup,
+    and equals :func:`data_fingerprint` of those rows.
+
+    >>> import pandas as pd
+    >>> from modelyard.provenance import RowHashes, data_fingerprint
+    >>> x, y = pd.DataFrame({"a": [1, 2, 3]}), pd.Series([0, 1, 0])
+    >>> hashes = RowHashes(x, y)
+    >>> hashes.fingerprint() == data_fingerprint(x, y)
+    True
+    >>> hashes.fingerprint([2, 0]) == data_fingerprint(x.iloc[[2, 0]], y.iloc[[2, 0]])
+    True
+    """
+
+    def __init__(self, x: pd.DataFrame, y: Any) -> None:
+        self._columns = "".join(f"{name}\x1f{dtype}\x1e" for name, dtype in x.dtypes.items())
+        self._x = pd.util.hash_pandas_object(x, index=False).to_numpy()
+        target = pd.Series(y).reset_index(drop=True)
+        self._target = f"target\x1f{target.dtype}\x1e"
+        self._y = pd.util.hash_pandas_object(target, index=False).to_numpy()
+
+    def fingerprint(self, rows: Sequence[int] | np.ndarray | None = None) -> str:
+        """The :func:`data_fingerprint` of the table, or of the rows at these positions."""
+        x, y = (self._x, self._y) if rows is None else (self._x[rows], self._y[rows])
+        digest = hashlib.sha256(self._columns.encode())
+        digest.update(x.tobytes())
+        digest.update(self._target.encode())
+        digest.update(y.tobytes())
+        return digest.hexdigest()
+
+
+def data_summary(data: Any, fingerprint: str | None = None) -> dict[str, Any]:
     """What a run record says about its dataset: class name, size and fingerprint.
 
-    ``data`` is a :class:`modelyard.data.Dataset` (anything with ``x`` and ``y``).
+    ``data`` is a :class:`modelyard.data.Dataset` (anything with ``x`` and ``y``);
+    ``fingerprint`` is its :func:`data_fingerprint` when already known.
     """
     return {
         "dataset": type(data).__name__,
         "rows": len(data.x),
         "columns": data.x.shape[1],
-        "fingerprint": data_fingerprint(data.x, data.y),
+        "fingerprint": fingerprint or data_fingerprint(data.x, data.y),
     }
 
 
