@@ -36,20 +36,33 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness
+from harness import machine
+from harness import mlflow_python as harness_mlflow_python
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-MLFLOW_VENV = HERE / ".venv-mlflow"
-MLFLOW_VERSION = "3.17.2"
 CONNECTIONS = 16
 
 
 def main() -> int:
     """Measure every server on every model and write the report."""
     args = _arguments()
+    _write(measure_all(args.requests, args.duration), Path(args.output), args.label)
+    return 0
+
+
+def measure_all(requests: int, duration: int) -> dict:
+    """Serve both models three ways and measure each; the figures, machine and versions.
+
+    ``requests`` single-row requests for the latencies, then ``duration``
+    seconds of load for the throughput, per server and model.
+    """
     work = Path(tempfile.mkdtemp(prefix="serving-bench-"))
+    settings = argparse.Namespace(requests=requests, duration=duration)
     try:
-        results = {"machine": _machine(), "versions": _versions(), "models": {}}
-        mlflow_python = _mlflow_python()
+        results = {"machine": machine(), "versions": _versions(), "models": {}}
+        mlflow_python = harness_mlflow_python()
         results["versions"]["mlflow"] = _run_text([mlflow_python, "-c", _MLFLOW_VERSION]).strip()
         for model in ("logistic_regression", "random_forest"):
             folder = _train(model, work)
@@ -59,13 +72,12 @@ def main() -> int:
                 "floor": _floor_server(folder),
             }
             results["models"][model] = {
-                name: _measure(name, server, folder, args) for name, server in servers.items()
+                name: _measure(name, server, folder, settings) for name, server in servers.items()
             }
             results["models"][model]["ratios"] = _ratios(results["models"][model])
-        _write(results, Path(args.output), args.label)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return results
 
 
 _MLFLOW_VERSION = "import mlflow; print(mlflow.__version__)"
@@ -373,7 +385,7 @@ def _write(results: dict, folder: Path, label: str) -> None:
     lines = [
         f"# Serving benchmark ({label})",
         "",
-        f"Machine: {results['machine']}. Versions: "
+        f"Machine: {', '.join(results['machine'].values())}. Versions: "
         + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
         + ".",
         "",
@@ -403,28 +415,9 @@ def _write(results: dict, folder: Path, label: str) -> None:
     print("\n" + report + f"\nwritten to {folder}/{label}.json and .md")
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    if Path("/proc/cpuinfo").exists():
-        found = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
-        cpu = found.group(1) if found else cpu
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu})"
-
-
 def _versions() -> dict[str, str]:
     names = ("modelyard", "fastapi", "uvicorn", "pydantic", "scikit-learn", "numpy", "pandas")
     return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
-
-
-def _mlflow_python() -> Path:
-    python = MLFLOW_VENV / "bin" / "python"
-    if not python.exists():
-        print(f"--- creating {MLFLOW_VENV} with mlflow {MLFLOW_VERSION} (once, a few minutes)")
-        subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}"], check=True
-        )
-    return python
 
 
 def _run_text(args: list) -> str:
