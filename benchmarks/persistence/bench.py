@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -99,7 +100,7 @@ def measure(
     paths: dict[str, Path] = {}
     counter = iter(range(10**6))
 
-    def timed(name: str, save, load) -> float:
+    def timed(name: str, save: Callable[[], object], load: Callable[[], object]) -> float:
         started = time.perf_counter()
         save()
         saved = time.perf_counter()
