@@ -184,13 +184,18 @@ def markdown_rows(results: list[dict]) -> str:
             lines.append(
                 f"| {result['name']} | {row['measure']} | {_value(row['modelyard'], row['unit'])}"
                 f" | {row['peer_name']} | {_value(row['peer'], row['unit'])}"
-                f" | {row['ratio']:.2f}x | {target} | {met} |"
+                f" | {_ratio(row['ratio'])} | {target} | {met} |"
             )
     return "\n".join(lines)
 
 
 def _target(row: dict) -> str:
     return ("≤ " if row["better"] == "lower" else "≥ ") + f"{row['target']:g}x"
+
+
+def _ratio(ratio: float) -> str:
+    # Two decimals, but never 0.00x: a 400-fold difference still shows.
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
 
 
 def _value(value: float, unit: str) -> str:
