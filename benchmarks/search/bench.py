@@ -1,9 +1,9 @@
 """Search scaling: one grid search at n_jobs=1, n_jobs=2 and on a two-worker Dask cluster.
 
-    python benchmarks/search/bench.py            # 4,000 rows, median of 3
+    python benchmarks/search/bench.py            # 3,000 rows, median of 3 after a warm-up
     python benchmarks/search/bench.py --smoke    # 600 rows, one repetition
 
-Grid: ``RandomForestClassifier(n_estimators=50, random_state=0)`` with
+Grid: ``RandomForestClassifier(n_estimators=30, random_state=0)`` with
 ``max_depth`` in [4, 8, None] x ``min_samples_leaf`` in [1, 5] (6 candidates),
 5 stratified folds (30 fits, then a refit of the best), on
 ``make_classification(rows, 20 features)``. Each setting is run by modelyard's
@@ -62,7 +62,7 @@ class Synthetic(Dataset):
 
 
 def _estimator() -> RandomForestClassifier:
-    return RandomForestClassifier(n_estimators=50, random_state=0)
+    return RandomForestClassifier(n_estimators=30, random_state=0)
 
 
 def modelyard_search(data: Dataset, n_jobs: int, scheduler: str | None, runs: Path) -> float:
@@ -96,7 +96,7 @@ def sklearn_search(data: Dataset, n_jobs: int, scheduler: str | None) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Time every setting for both and write the rows."""
     args = harness.arguments(__doc__.splitlines()[0], argv)
-    repetitions, warmup, rows = (1, 0, 600) if args.smoke else (3, 1, 4000)
+    repetitions, warmup, rows = (1, 0, 600) if args.smoke else (3, 1, 3000)
     data = Synthetic(rows)
     medians: dict[str, float] = {}
     details: dict = {"rows": rows, "repetitions": repetitions, "best_accuracy": {}}
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                 details[f"{name} {label}"] = [round(t, 3) for t in times]
     table = _rows(medians)
     notes = [
-        f"6 candidates x {FOLDS} folds of a 50-tree forest on {rows:,} rows x {FEATURES} "
+        f"6 candidates x {FOLDS} folds of a 30-tree forest on {rows:,} rows x {FEATURES} "
         f"features; median of {repetitions} turns.",
         "speed-up rows: modelyard's time at n_jobs=1 / its time at the setting; the peer is "
         "GridSearchCV's own speed-up. Dask: LocalCluster, 2 worker processes x 1 thread.",
