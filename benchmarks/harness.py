@@ -219,5 +219,7 @@ def mlflow_model(skops_file: Path, target: Path) -> Path:
 
     Runs in MLflow's venv, so both tools serve the very same fitted estimator.
     """
-    subprocess.run([str(mlflow_python()), "-c", _MLFLOW_SAVE, str(skops_file), str(target)], check=True)
+    subprocess.run(
+        [str(mlflow_python()), "-c", _MLFLOW_SAVE, str(skops_file), str(target)], check=True
+    )
     return target

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import Row, alternate, arguments, median, write  # noqa: E402
+from harness import Row, alternate, arguments, median, write
 
 HERE = Path(__file__).resolve().parent
 FEATURES = 16

@@ -46,7 +46,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import REPO, Row, arguments, mlflow_model, mlflow_python, write  # noqa: E402
+from harness import REPO, Row, arguments, mlflow_model, mlflow_python, write
 
 BASE_IMAGE = "localhost/debian-python:bookworm"
 ENGINE = "podman"
@@ -57,7 +57,18 @@ TAGS = {
 }
 # A generated Dockerfile names python:X-slim, which has `python` and `pip` on PATH; the
 # Debian base has only python3, so the replacement gives it a venv that provides both.
-MLFLOW_BASE = f"FROM {BASE_IMAGE}\nRUN python3 -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\n"
+# PIP_CERT is a build argument, so it is not kept in the image: this machine reaches the index
+# through its own certificate bundle, which pip ignores once MLflow installs certifi.
+MLFLOW_BASE = "\n".join(
+    [
+        f"FROM {BASE_IMAGE}",
+        "ARG PIP_CERT",
+        "RUN python3 -m venv /opt/venv",
+        "ENV PATH=/opt/venv/bin:$PATH",
+        "",
+    ]
+)
+CERTIFICATES = "/etc/ssl/certs/ca-certificates.crt"
 BUILD_FLAGS = ["-v", "/etc/ssl/certs:/etc/ssl/certs:ro", "--network", "host", "--format", "docker"]
 SITE_PACKAGES = {
     "modelyard": "/opt/venv/lib/python3.11/site-packages",
@@ -79,12 +90,13 @@ def main() -> None:
         with _wheel_index(work) as index:
             contexts = {
                 "modelyard": (project, ["--build-arg", f"PIP_FIND_LINKS={index}"]),
-                "mlflow": (mlflow_dir, []),
+                "mlflow": (mlflow_dir, ["--build-arg", f"PIP_CERT={CERTIFICATES}"]),
             }
             for name, (context, extra) in contexts.items():
                 started = time.monotonic()
                 _build(TAGS[name], context, extra)
                 details["build_seconds"][name] = round(time.monotonic() - started, 1)
+                print(f"--- built in {details['build_seconds'][name]} s", flush=True)
         for name, tag in TAGS.items():
             sizes[name] = int(_run([ENGINE, "image", "inspect", tag, "--format", "{{.Size}}"]))
             details["layers"][name] = _layers(tag)
@@ -103,11 +115,22 @@ def main() -> None:
         "image",
         "size of the serving image of one model",
         [
-            Row("image size", "MB", mb["modelyard"], "mlflow generate-dockerfile", mb["mlflow"],
-                target=0.5),
-            Row("image size above the base", "MB", mb["modelyard"] - base / 1e6,
-                "mlflow generate-dockerfile", mb["mlflow"] - base / 1e6,
-                note=f"base {BASE_IMAGE}: {base / 1e6:.0f} MB"),
+            Row(
+                "image size",
+                "MB",
+                mb["modelyard"],
+                "mlflow generate-dockerfile",
+                mb["mlflow"],
+                target=0.5,
+            ),
+            Row(
+                "image size above the base",
+                "MB",
+                mb["modelyard"] - base / 1e6,
+                "mlflow generate-dockerfile",
+                mb["mlflow"] - base / 1e6,
+                note=f"base {BASE_IMAGE}: {base / 1e6:.0f} MB",
+            ),
         ],
         details=details,
         notes=[
@@ -129,8 +152,13 @@ def _baked_and_trained(work: Path) -> tuple[Path, list[dict]]:
     project = Path(cookiecutter(str(REPO), no_input=True, output_dir=str(work)))
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PYTHONPATH": str(project / "src")}
-    subprocess.run([str(bin_dir / "modelyard"), "train"], cwd=project, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(bin_dir / "modelyard"), "train"],
+        cwd=project,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     code = (
         "from modelyard.config import load_settings; "
         "print(load_settings().build_dataset().x.head(3).to_json(orient='records'))"
@@ -147,13 +175,25 @@ def _mlflow_context(project: Path, work: Path) -> Path:
     context = work / "mlflow-context"
     env = {**os.environ, "PATH": f"{mlflow.parent}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run(
-        [str(mlflow), "models", "generate-dockerfile", "-m", str(model), "--env-manager",
-         "local", "-d", str(context)],
-        check=True, env=env, capture_output=True,
+        [
+            str(mlflow),
+            "models",
+            "generate-dockerfile",
+            "-m",
+            str(model),
+            "--env-manager",
+            "local",
+            "-d",
+            str(context),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
     )
     dockerfile = context / "Dockerfile"
-    text, replaced = re.subn(r"^FROM \S+\n", MLFLOW_BASE, dockerfile.read_text(), count=1,
-                             flags=re.MULTILINE)
+    text, replaced = re.subn(
+        r"^FROM \S+\n", MLFLOW_BASE, dockerfile.read_text(), count=1, flags=re.MULTILINE
+    )
     if replaced != 1:
         raise SystemExit(f"no FROM line in MLflow's generated Dockerfile:\n{text}")
     dockerfile.write_text(text)
@@ -165,11 +205,20 @@ def _wheel_index(work: Path) -> Iterator[str]:
     """modelyard's wheel in a folder served over HTTP on 127.0.0.1, for pip's --find-links."""
     wheels = work / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
-         str(REPO / "core_lib")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(wheels),
+            str(REPO / "core_lib"),
+        ],
         check=True,
     )
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(wheels))
+    handler = functools.partial(_QuietHandler, directory=str(wheels))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -178,11 +227,17 @@ def _wheel_index(work: Path) -> Iterator[str]:
         server.shutdown()
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """pip's requests are not worth a line each."""
+
+
 def _build(tag: str, context: Path, extra: list[str]) -> None:
     command = [ENGINE, "build", *BUILD_FLAGS, "--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
     print(f"--- building {tag}", flush=True)
-    done = subprocess.run([*command, *extra, "-t", tag, "."], cwd=context, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [*command, *extra, "-t", tag, "."], cwd=context, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise SystemExit(f"building {tag} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
 
@@ -200,8 +255,11 @@ def _layers(tag: str) -> list[dict]:
 def _largest_packages(tag: str, site: str) -> list[str]:
     """The ten largest folders in the image's site-packages, as `du -sm` reports them."""
     script = f"du -sm {site}/* | sort -rn | head -10"
-    done = subprocess.run([ENGINE, "run", "--rm", "--entrypoint", "sh", tag, "-c", script],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [ENGINE, "run", "--rm", "--entrypoint", "sh", tag, "-c", script],
+        capture_output=True,
+        text=True,
+    )
     return [" ".join(line.split()) for line in done.stdout.splitlines()]
 
 
@@ -226,8 +284,20 @@ def _check_both_answer(rows: list[dict]) -> dict:
         "/ping",
         "/invocations",
         {"dataframe_split": {"columns": columns, "data": [list(r.values()) for r in rows]}},
-        command=["models", "serve", "-m", "/opt/ml/model", "--env-manager", "local",
-                 "--host", "127.0.0.1", "--port", "{port}", "--workers", "1"],
+        command=[
+            "models",
+            "serve",
+            "-m",
+            "/opt/ml/model",
+            "--env-manager",
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--workers",
+            "1",
+        ],
     )
     predicted = ours["predictions"], theirs["predictions"]
     if list(predicted[0]) != list(predicted[1]):
@@ -235,17 +305,36 @@ def _check_both_answer(rows: list[dict]) -> dict:
     return {"modelyard": ours, "mlflow": theirs}
 
 
-def _run_and_ask(name: str, env: list[str], options: list[str], ready: str, path: str,
-                 body: dict, command: list[str] | None = None) -> dict:
+def _run_and_ask(
+    name: str,
+    env: list[str],
+    options: list[str],
+    ready: str,
+    path: str,
+    body: dict,
+    command: list[str] | None = None,
+) -> dict:
     port = _free_port()
     container = f"{name}-image-bench-{os.getpid()}"
     fill = [part.replace("{port}", str(port)) for part in [*env, *(command or [])]]
     environment = fill[: len(env)]
-    arguments_ = fill[len(env):]
+    arguments_ = fill[len(env) :]
     subprocess.run(
-        [ENGINE, "run", "-d", "--name", container, "--network", "host", *environment, *options,
-         TAGS[name], *arguments_],
-        check=True, capture_output=True,
+        [
+            ENGINE,
+            "run",
+            "-d",
+            "--name",
+            container,
+            "--network",
+            "host",
+            *environment,
+            *options,
+            TAGS[name],
+            *arguments_,
+        ],
+        check=True,
+        capture_output=True,
     )
     try:
         _wait_ready(port, ready, container)
@@ -254,8 +343,7 @@ def _run_and_ask(name: str, env: list[str], options: list[str], ready: str, path
             raise SystemExit(f"{name} image answered {status} on {path}: {answer}")
         return {"status": status, "predictions": answer["predictions"]}
     finally:
-        subprocess.run([ENGINE, "rm", "-f", "-t", "5", container], capture_output=True,
-                       check=False)
+        subprocess.run([ENGINE, "rm", "-f", "-t", "5", container], capture_output=True, check=False)
 
 
 def _wait_ready(port: int, path: str, container: str, timeout: float = 180) -> None:
@@ -270,14 +358,15 @@ def _wait_ready(port: int, path: str, container: str, timeout: float = 180) -> N
             pass
         time.sleep(0.5)
     logs = subprocess.run([ENGINE, "logs", container], capture_output=True, text=True)
-    raise SystemExit(f"{container} not ready within {timeout:.0f} s:\n{logs.stdout[-3000:]}"
-                     f"{logs.stderr[-3000:]}")
+    output = logs.stdout[-3000:] + logs.stderr[-3000:]
+    raise SystemExit(f"{container} not ready within {timeout:.0f} s:\n{output}")
 
 
 def _post(port: int, path: str, body: dict) -> tuple[int, dict]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("POST", path, body=json.dumps(body).encode(),
-                       headers={"Content-Type": "application/json"})
+    connection.request(
+        "POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     answer = connection.getresponse()
     return answer.status, json.loads(answer.read())
 

@@ -25,6 +25,7 @@ ready answer, outside the timed part, so neither is ready in name only.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -37,7 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import Row, alternate, arguments, median, mlflow_model, mlflow_python, write  # noqa: E402
+from harness import Row, alternate, arguments, median, mlflow_model, mlflow_python, write
 
 POLL_SECONDS = 0.01
 START_TIMEOUT = 120
@@ -128,8 +129,9 @@ def _serve_python() -> Path:
         print(f"--- creating {SERVE_VENV} with modelyard[serve] (once, about a minute)")
         subprocess.run([sys.executable, "-m", "venv", str(SERVE_VENV)], check=True)
         core = HERE.parents[1] / "core_lib"
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", f"{core}[serve]"],
-                       check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "-e", f"{core}[serve]"], check=True
+        )
     return python
 
 
@@ -160,7 +162,7 @@ def _mlflow_server(python: Path, model_dir: Path, rows: list) -> dict:
     command = [str(python.parent / "mlflow"), "models", "serve", "-m", str(model_dir)]
     command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", "{port}"]
     return {
-        "command": command + ["--workers", "1"],
+        "command": [*command, "--workers", "1"],
         # mlflow starts `uvicorn` by name: its venv's bin must come first on PATH.
         "env": {"PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
         "ready": "/ping",
@@ -240,10 +242,8 @@ def _stop(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         process.wait()
     # uvicorn children may outlive their parent for a moment: reap the whole group.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _free_port() -> int:
