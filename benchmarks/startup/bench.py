@@ -90,7 +90,11 @@ def main() -> None:
         "startup",
         "import time and cold start to a ready answer",
         rows_out,
-        details={"import_seconds": imports, "cold_start_seconds": starts},
+        details={
+            "import_seconds": imports,
+            "cold_start_seconds": starts,
+            "serve_imports_by_package": _import_breakdown(modelyard),
+        },
         notes=[
             f"import: wall time of `python -c 'import X'` minus `python -c pass` of the same"
             f" interpreter, median of {import_repetitions}",
@@ -138,6 +142,28 @@ def _serve_python() -> Path:
 def _import_seconds(python: Path, module: str) -> float:
     bare = _wall([str(python), "-c", "pass"])
     return _wall([str(python), "-c", f"import {module}"]) - bare
+
+
+def _import_breakdown(python: Path) -> dict[str, float]:
+    """Seconds of ``python -X importtime`` per top-level package for what serving imports.
+
+    Where modelyard's cold start goes: nearly all of it is these imports.
+    """
+    modules = "modelyard.cli, modelyard.serving.app, skops.io, uvicorn"
+    done = subprocess.run(
+        [str(python), "-X", "importtime", "-c", f"import {modules}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            package = parts[2].strip().split(".")[0]
+            seconds[package] = seconds.get(package, 0.0) + int(parts[0]) / 1e6
+    ranked = sorted(seconds.items(), key=lambda item: -item[1])
+    return {name: round(value, 3) for name, value in ranked[:12]}
 
 
 def _wall(command: list[str]) -> float:
