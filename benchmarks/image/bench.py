@@ -72,6 +72,19 @@ MLFLOW_BASE = "\n".join(
 )
 CERTIFICATES = "/etc/ssl/certs/ca-certificates.crt"
 BUILD_FLAGS = ["-v", "/etc/ssl/certs:/etc/ssl/certs:ro", "--network", "host", "--format", "docker"]
+# matplotlib and what only it needs: a base dependency of modelyard (for its plots), so in
+# every serving image. Measured in the image so the cost of that choice is on record.
+PLOTTING = (
+    "matplotlib",
+    "mpl_toolkits",
+    "fontTools",
+    "PIL",
+    "pillow.libs",
+    "kiwisolver",
+    "contourpy",
+    "cycler",
+    "pyparsing",
+)
 SITE_PACKAGES = {
     "modelyard": "/opt/venv/lib/python3.11/site-packages",
     "mlflow": "/opt/venv/lib/python3.11/site-packages",
@@ -86,7 +99,8 @@ def main() -> None:
     # Under vfs storage the MLflow image alone takes minutes more to build: smoke mode builds
     # modelyard's and only generates and checks MLflow's Dockerfile.
     built = ["modelyard"] if args.smoke else ["modelyard", "mlflow"]
-    details: dict = {"build_seconds": {}, "layers": {}, "largest_packages": {}, "answers": {}}
+    details: dict = {"build_seconds": {}, "layers": {}, "largest_packages": {}}
+    details["plotting_stack_mb"] = {}
     sizes: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="image-bench-"))
     try:
@@ -109,6 +123,7 @@ def main() -> None:
             sizes[name] = size / 1e6
             details["layers"][name] = _layers(tag)
             details["largest_packages"][name] = _largest_packages(tag, SITE_PACKAGES[name])
+            details["plotting_stack_mb"][name] = _folders_mb(tag, SITE_PACKAGES[name], PLOTTING)
         details["answers"] = _check_answers(rows, built)
     finally:
         for tag in TAGS.values():
@@ -142,6 +157,8 @@ def main() -> None:
             " MLflow: `mlflow models generate-dockerfile --env-manager local` of the same"
             " estimator, its FROM line pointed at the local base plus a venv on PATH",
             "each image was run and answered a prediction before its size counted",
+            "matplotlib and the packages only it needs take"
+            f" {details['plotting_stack_mb'].get('modelyard', 0)} MB of the modelyard image",
             "build seconds: " + ", ".join(f"{k} {v}" for k, v in details["build_seconds"].items()),
         ],
     )
@@ -263,6 +280,18 @@ def _largest_packages(tag: str, site: str) -> list[str]:
         text=True,
     )
     return [" ".join(line.split()) for line in done.stdout.splitlines()]
+
+
+def _folders_mb(tag: str, site: str, folders: tuple[str, ...]) -> int:
+    """Megabytes the named site-packages folders take in the image, together (``du -smc``)."""
+    paths = " ".join(f"{site}/{folder}" for folder in folders)
+    done = subprocess.run(
+        [ENGINE, "run", "--rm", "--entrypoint", "sh", tag, "-c", f"du -smc {paths} 2>/dev/null"],
+        capture_output=True,
+        text=True,
+    )
+    total = done.stdout.strip().splitlines()[-1].split() if done.stdout.strip() else ["0"]
+    return int(total[0])
 
 
 def _check_answers(rows: list[dict], built: list[str]) -> dict:
