@@ -202,3 +202,29 @@ def _value(value: float, unit: str) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f} {unit}"
     return f"{value:.3g} {unit}"
+
+
+_MLFLOW_SAVE = """
+import sys
+import mlflow.sklearn
+import skops.io
+
+source, target = sys.argv[1], sys.argv[2]
+estimator = skops.io.load(source, trusted=skops.io.get_untrusted_types(file=source))
+# MLflow refuses to load a forest back without naming its tree type as trusted.
+mlflow.sklearn.save_model(
+    estimator, target, serialization_format="skops",
+    skops_trusted_types=["sklearn.tree._tree.Tree"],
+)
+"""
+
+
+def mlflow_model(skops_file: Path, target: Path) -> Path:
+    """Save the estimator of a modelyard ``model.skops`` as an MLflow model at ``target``.
+
+    Runs in MLflow's venv, so both tools serve the very same fitted estimator.
+    """
+    subprocess.run(
+        [str(mlflow_python()), "-c", _MLFLOW_SAVE, str(skops_file), str(target)], check=True
+    )
+    return target

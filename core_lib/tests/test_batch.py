@@ -49,6 +49,19 @@ def test_probabilities_get_one_column_per_class(trained_classifier, features, wo
     assert out["probability_1"].to_numpy() == pytest.approx(expected)
 
 
+def test_parquet_output_keeps_every_input_value_and_the_probabilities(
+    trained_classifier, features, workdir
+):
+    features.to_parquet("in.parquet", index=False)
+
+    predict_file(trained_classifier, "in.parquet", "out.parquet", chunk_rows=70, probabilities=True)
+
+    out = pd.read_parquet("out.parquet")
+    pd.testing.assert_frame_equal(out[list(features.columns)], features)
+    expected = trained_classifier.predict_proba(features.drop(columns="customer_id"))[:, 1]
+    assert out["probability_1"].to_numpy() == pytest.approx(expected, rel=1e-12)
+
+
 def test_progress_is_reported_after_every_chunk(trained_classifier, features, workdir):
     features.to_parquet("in.parquet")
     seen = []

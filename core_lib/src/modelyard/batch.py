@@ -27,6 +27,9 @@ from modelyard.schema import FeatureSchema
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_CHUNK_ROWS = 50_000
 PREDICTION_COLUMN = "prediction"
+#: Bytes of a Parquet column chunk read at a time. pandas writes up to a million rows per
+#: row group, and pyarrow by default reads a whole row group's columns before the first batch.
+READ_BUFFER_BYTES = 1 << 20
 
 
 def predict_file(
@@ -122,10 +125,11 @@ def _parquet_chunks(path: Path, rows: int) -> tuple[list[str], int, Iterator[pd.
     except ImportError:
         raise ConfigError("Parquet needs pyarrow: pip install 'modelyard[parquet]'") from None
     try:
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(path, buffer_size=READ_BUFFER_BYTES, pre_buffer=False)
     except (OSError, ValueError) as error:
         raise DataError(f"cannot read {path} as Parquet: {error}") from None
-    batches = (batch.to_pandas() for batch in file.iter_batches(batch_size=rows))
+    # One block per column: no copy into a consolidated 2-D block per chunk.
+    batches = (batch.to_pandas(split_blocks=True) for batch in file.iter_batches(batch_size=rows))
     return list(file.schema_arrow.names), file.metadata.num_rows, batches
 
 
@@ -152,7 +156,7 @@ def _scored(
             f"{where}: {error}{_first_bad_row(model.schema, features, before)}"
         ) from None
     try:
-        out = chunk.copy()
+        out = chunk  # the chunk is this function's own: add the columns in place, no copy
         out[PREDICTION_COLUMN] = model.estimator.predict(X)
         if probabilities:
             scores = model.estimator.predict_proba(X)
@@ -201,7 +205,10 @@ class _ParquetWriter:
 
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
+            # Dictionary-encoding floats (features, probabilities) costs most of the write time
+            # and rarely makes the file smaller; ids, labels and strings keep it.
+            encoded = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+            self.writer = pq.ParquetWriter(self.path, table.schema, use_dictionary=encoded)
         self.writer.write_table(table.cast(self.writer.schema))
 
     def close(self) -> None:
