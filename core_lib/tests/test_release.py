@@ -26,6 +26,7 @@ readme = "README.md"
 
 [tool.hatch.version]
 source = "vcs"
+raw-options = { version_scheme = "post-release" }
 """
 
 
@@ -77,7 +78,7 @@ def test_a_folder_outside_git_is_refused(workdir):
 
 
 def test_an_untagged_commit_is_refused_after_the_build(project, workdir):
-    with pytest.raises(ReleaseError, match=r"0\.1\.dev1\+g\w+, which is not a release.*git tag"):
+    with pytest.raises(ReleaseError, match=r"0\.0\.post1\+g\w+, which is not a release.*git tag"):
         release(project, upload_files=False, out_dir=workdir / "dist")
 
 
