@@ -25,7 +25,7 @@ from support import REPO, free_port, http_json, run, tool, wait_for_http
 
 # The pypiserver fixture is shared with modelyard's own release tests.
 sys.path.insert(0, str(REPO / "core_lib" / "tests"))
-from index_server import PackageIndex, running_index  # noqa: E402
+from index_server import PackageIndex, running_index
 
 GIT = ["git", "-c", "user.name=Release Test", "-c", "user.email=release@example.com"]
 
@@ -80,8 +80,18 @@ def mirrored_dependencies(index, released_modelyard, tmp_path_factory) -> list[s
     wheelhouse = tmp_path_factory.mktemp("wheelhouse")
     wheel = next(index.folder.glob("modelyard-*.whl"))
     run(
-        [sys.executable, "-m", "pip", "download", "-q", "--only-binary", ":all:", "-d", wheelhouse]
-        + [f"modelyard[serve] @ {wheel.as_uri()}"]
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--only-binary",
+            ":all:",
+            "-d",
+            wheelhouse,
+            f"modelyard[serve] @ {wheel.as_uri()}",
+        ]
     )
     mirrored = [w.name for w in wheelhouse.iterdir() if not w.name.startswith("modelyard-")]
     for name in mirrored:
@@ -101,11 +111,21 @@ def model_repo(baked, trained, tmp_path_factory) -> Path:
     return repo
 
 
-def release_model(repo: Path, index: PackageIndex, env: dict[str, str]) -> subprocess.Popen:
+def release_model(
+    repo: Path, index: PackageIndex, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """`modelyard release` in the project, as its tox environment runs it."""
     return subprocess.run(
-        [tool("modelyard"), "release", "--model", f"models/{PROJECT}"]
-        + ["--repository-url", index.upload_url, "--index-url", index.simple_url],
+        [
+            tool("modelyard"),
+            "release",
+            "--model",
+            f"models/{PROJECT}",
+            "--repository-url",
+            index.upload_url,
+            "--index-url",
+            index.simple_url,
+        ],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -127,8 +147,16 @@ def installed(index, released_model, mirrored_dependencies, tmp_path_factory) ->
     env_dir = tmp_path_factory.mktemp("consumer")
     venv.create(env_dir, with_pip=True)
     run(
-        [env_dir / "bin" / "python", "-m", "pip", "install", "--no-cache-dir"]
-        + ["--index-url", index.simple_url, PROJECT],
+        [
+            env_dir / "bin" / "python",
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--index-url",
+            index.simple_url,
+            PROJECT,
+        ],
         env=isolated_pip_env(),
     )
     return env_dir / "bin"

@@ -76,7 +76,7 @@ def test_an_edited_embedded_card_is_refused_like_any_load(package, saved):
 
 def test_a_package_built_without_a_model_says_how_to_get_one(package):
     assert find_packaged_model("shipped_model") is None
-    with pytest.raises(ArtifactError, match="holds no trained model.*`modelyard release`"):
+    with pytest.raises(ArtifactError, match=r"holds no trained model.*`modelyard release`"):
         packaged_model_path("shipped_model")
 
 
@@ -86,7 +86,7 @@ def test_a_package_that_is_not_installed_is_named(workdir):
 
 
 def test_embedding_with_no_trained_model_is_refused_and_writes_nothing(package):
-    with pytest.raises(ReleaseError, match="no trained model.*Run `modelyard train` first"):
+    with pytest.raises(ReleaseError, match=r"no trained model.*Run `modelyard train` first"):
         embed_model("models/never-trained", package)
     assert not (package / PACKAGED_FOLDER).exists()
 
@@ -103,7 +103,9 @@ def test_a_wheel_without_the_model_is_refused(workdir):
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("shipped_model/__init__.py", "")
     dists = Distributions("shipped-model", "1.0.0", (wheel,))
-    with pytest.raises(ReleaseError, match="does not contain shipped_model/trained_model/model.json"):
+    with pytest.raises(
+        ReleaseError, match=r"does not contain shipped_model/trained_model/model\.json"
+    ):
         require_model_in_wheel(dists, "shipped_model")
 
 
