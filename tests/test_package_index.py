@@ -27,6 +27,8 @@ from support import REPO, free_port, http_json, run, tool, wait_for_http
 sys.path.insert(0, str(REPO / "core_lib" / "tests"))
 from index_server import PackageIndex, running_index
 
+PROJECTS = ["classifier-github-api"]  # depends on modelyard[serve] from an index, serves
+
 GIT = ["git", "-c", "user.name=Release Test", "-c", "user.email=release@example.com"]
 
 
