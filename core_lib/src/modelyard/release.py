@@ -74,7 +74,7 @@ def require_clean_tree(folder: Path | str) -> None:
         changed = ", ".join(line[3:] for line in done.stdout.splitlines()[:5])
         raise ReleaseError(
             f"the working tree has uncommitted changes ({changed}); commit or stash them, "
-            "tag the commit (git tag vX.Y.Z) and release again"
+            "tag the commit and release again"
         )
 
 
