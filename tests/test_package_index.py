@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,17 @@ from pathlib import Path
 import pytest
 
 from conftest import PACKAGE, PROJECT, local_predictions
-from support import REPO, free_port, http_json, run, tool, wait_for_http
+from support import (
+    BASE_IMAGE,
+    BUILD_FLAGS,
+    REPO,
+    container_engine,
+    free_port,
+    http_json,
+    run,
+    tool,
+    wait_for_http,
+)
 
 # The pypiserver fixture is shared with modelyard's own release tests.
 sys.path.insert(0, str(REPO / "core_lib" / "tests"))
@@ -240,3 +251,36 @@ def test_releasing_without_a_trained_model_is_refused(model_repo, index, upload_
     assert "no trained model to put in the package" in done.stderr
     assert "Run `modelyard train` first" in done.stderr
     assert not any(index.folder.glob(f"{PACKAGE}-*.dev*"))
+
+
+@pytest.fixture(scope="module")
+def packaged_image(model_repo, index, released_model, mirrored_dependencies) -> Iterator[str]:
+    """The `packaged` image target: the model package installed from the team index alone."""
+    engine = container_engine()
+    tag = f"localhost/{PROJECT}-issue9-packaged-{os.getpid()}:latest"
+    args = [engine, "build", "--network", "host", "--target", "packaged", "-t", tag]
+    args += ["--build-arg", f"MODEL_PACKAGE={PROJECT}==0.1.0"]
+    args += ["--build-arg", f"PIP_INDEX_URL={index.simple_url}"]
+    if os.environ.get(BASE_IMAGE):
+        args += ["--build-arg", f"BASE_IMAGE={os.environ[BASE_IMAGE]}"]
+    args += shlex.split(os.environ.get(BUILD_FLAGS, ""))
+    run([*args, "."], cwd=model_repo, timeout=1200)
+    yield engine, tag
+    subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
+
+
+def test_the_packaged_image_serves_the_model_installed_from_the_index(
+    packaged_image, rows, baked, project_env
+):
+    engine, tag = packaged_image
+    port, name = free_port(), f"{PROJECT}-issue9-packaged-{os.getpid()}"
+    address = ["-e", "MODELYARD_HOST=127.0.0.1", "-e", f"MODELYARD_PORT={port}"]
+    run([engine, "run", "-d", "--name", name, "--network", "host", *address, tag])
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health/ready")
+        status, answer = http_json(f"http://127.0.0.1:{port}/predict", rows)
+    finally:
+        subprocess.run([engine, "rm", "-f", "-t", "5", name], capture_output=True, check=False)
+    assert status == 200
+    assert (answer["model"], answer["version"]) == (PROJECT, 1)
+    assert answer["predictions"] == local_predictions(baked, project_env, rows)
