@@ -216,7 +216,7 @@ def test_modelyard_serve_serves_the_installed_package(installed, rows, baked, pr
     )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health")
-        status, answer = http_json(f"http://127.0.0.1:{port}/predict", rows)
+        status, answer = http_json(f"http://127.0.0.1:{port}/predict", {"rows": rows})
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -278,7 +278,7 @@ def test_the_packaged_image_serves_the_model_installed_from_the_index(
     run([engine, "run", "-d", "--name", name, "--network", "host", *address, tag])
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health/ready")
-        status, answer = http_json(f"http://127.0.0.1:{port}/predict", rows)
+        status, answer = http_json(f"http://127.0.0.1:{port}/predict", {"rows": rows})
     finally:
         subprocess.run([engine, "rm", "-f", "-t", "5", name], capture_output=True, check=False)
     assert status == 200
