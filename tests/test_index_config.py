@@ -17,6 +17,7 @@ from support import run
 EXTRA_SOURCES = re.compile(r"extra[-_]index[-_]url|PIP_EXTRA_INDEX_URL|find[-_]links", re.I)
 #: Files of the generated project that configure or document how pip installs.
 INSTALL_CONFIG = (
+    "Dockerfile",
     "README.md",
     "tox.ini",
     "Makefile",
@@ -34,8 +35,11 @@ def generated(cookies, request) -> Path:
 
 
 def commands(path: Path) -> str:
-    """What a reader runs: the code blocks of a Markdown or reST file, else the whole file."""
+    """What is run: the code blocks of a Markdown or reST file, a Dockerfile's instructions
+    (its comments explain why there is no extra index), else the whole file."""
     text = path.read_text()
+    if path.name == "Dockerfile":
+        return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     if path.suffix == ".md":
         return "\n".join(re.findall(r"```\w*\n(.*?)```", text, re.S))
     if path.suffix == ".rst":
@@ -48,6 +52,14 @@ def test_no_install_setting_names_a_second_index(generated):
         path = generated / name
         if path.exists():
             assert not EXTRA_SOURCES.search(commands(path)), f"{name} names an extra source"
+
+
+def test_the_image_build_takes_the_index_url_as_its_only_pip_setting(generated):
+    dockerfile = commands(generated / "Dockerfile")
+    build_args = set(re.findall(r"^ARG (PIP_\w+)", dockerfile, re.M))
+    assert build_args == {"PIP_INDEX_URL"}
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert installs and not any(re.search(r"\s(-i|-f|--index-url)\b", line) for line in installs)
 
 
 def test_the_readme_installs_the_model_with_index_url(generated):
@@ -64,7 +76,15 @@ def test_github_ci_sets_the_index_url_and_no_other_pip_source(cookies):
     assert "vars.PIP_INDEX_URL" in workflow["env"]["PIP_INDEX_URL"]
 
 
-def test_tox_passes_only_the_index_url_to_release_and_image(generated):
+def test_gitlab_ci_sets_no_pip_source(cookies):
+    result = cookies.bake(extra_context={"ci_provider": "gitlab"})
+    pipeline = yaml.safe_load((result.project_path / ".gitlab-ci.yml").read_text())
+    # The index comes from the CI/CD variable PIP_INDEX_URL the team sets, as the file says.
+    assert {key for key in pipeline["variables"] if key.startswith("PIP_")} == {"PIP_CACHE_DIR"}
+    assert "CI/CD variable PIP_INDEX_URL" in (result.project_path / ".gitlab-ci.yml").read_text()
+
+
+def test_tox_names_no_pip_setting_but_the_index_url(generated):
     tox = configparser.ConfigParser(interpolation=None)
     tox.read(generated / "tox.ini")
     for env in ("testenv:release", "testenv:image"):

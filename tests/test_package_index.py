@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from index_server import PackageIndex, running_index  # core_lib/tests, on the path from conftest
 
 from conftest import PACKAGE, PROJECT, local_predictions
 from support import (
@@ -33,10 +34,6 @@ from support import (
     tool,
     wait_for_http,
 )
-
-# The pypiserver fixture is shared with modelyard's own release tests.
-sys.path.insert(0, str(REPO / "core_lib" / "tests"))
-from index_server import PackageIndex, running_index
 
 PROJECTS = ["classifier-github-api"]  # depends on modelyard[serve] from an index, serves
 

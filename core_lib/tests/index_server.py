@@ -30,10 +30,12 @@ class PackageIndex:
 
 
 @contextmanager
-def running_index(root: Path) -> Iterator[PackageIndex]:
+def running_index(root: Path, fallback_url: str | None = None) -> Iterator[PackageIndex]:
     """Start pypiserver on a free port of 127.0.0.1 serving ``root/packages``; stop it after.
 
-    It never falls back to PyPI (``--disable-fallback``), so what it lists is all it has.
+    Without ``fallback_url`` it never falls back to PyPI (``--disable-fallback``), so what
+    it lists is all it has. With one it is a proxying team index: a project it hosts is
+    served from its own files only, any other project is redirected to ``fallback_url``.
     """
     from passlib.apache import HtpasswdFile
 
@@ -43,11 +45,12 @@ def running_index(root: Path) -> Iterator[PackageIndex]:
     passwords.set_password(USER, PASSWORD)
     passwords.save()
     port = _free_port()
+    fallback = ["--fallback-url", fallback_url] if fallback_url else ["--disable-fallback"]
     server = subprocess.Popen(
         [
             sys.executable, "-m", "pypiserver", "run",
             "--host", "127.0.0.1", "--port", str(port),
-            "--disable-fallback", "--authenticate", "update", "--passwords", str(root / "htpasswd"),
+            *fallback, "--authenticate", "update", "--passwords", str(root / "htpasswd"),
             "--log-stream", "none", str(folder),
         ],
         stdout=subprocess.DEVNULL,
