@@ -84,9 +84,15 @@ def released_modelyard(index, upload_env, tmp_path_factory) -> str:
     return out.strip()
 
 
+#: What a project's `tox -e release` installs besides the project: build and upload tools,
+#: and the build backend of the project (hatchling with its git-tag versioning).
+RELEASE_TOOLS = ["build", "twine", "hatchling", "hatch-vcs", "setuptools-scm", "editables"]
+
+
 @pytest.fixture(scope="module")
 def mirrored_dependencies(index, released_modelyard, tmp_path_factory) -> list[str]:
-    """Put every public dependency of modelyard[serve] on the team index (wheels only)."""
+    """Put every public dependency of modelyard[serve], and the release tools, on the team
+    index (wheels only)."""
     wheelhouse = tmp_path_factory.mktemp("wheelhouse")
     wheel = next(index.folder.glob("modelyard-*.whl"))
     run(
@@ -101,6 +107,7 @@ def mirrored_dependencies(index, released_modelyard, tmp_path_factory) -> list[s
             "-d",
             wheelhouse,
             f"modelyard[serve] @ {wheel.as_uri()}",
+            *RELEASE_TOOLS,
         ]
     )
     mirrored = [w.name for w in wheelhouse.iterdir() if not w.name.startswith("modelyard-")]
@@ -145,10 +152,18 @@ def release_model(
 
 
 @pytest.fixture(scope="module")
-def released_model(model_repo, index, upload_env, released_modelyard) -> str:
-    done = release_model(model_repo, index, upload_env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+def released_model(model_repo, index, mirrored_dependencies) -> str:
+    """`make release MODEL=...` in the project, as its README says: tox -e release, whose
+    environment installs from the team index alone."""
+    env = {
+        **isolated_pip_env(),
+        **index.credentials(),
+        "PIP_INDEX_URL": index.simple_url,
+        "TWINE_REPOSITORY_URL": index.upload_url,
+        "PATH": f"{Path(tool('tox')).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    model = f"MODEL=models/{PROJECT}/1"
+    return run(["make", "release", model], cwd=model_repo, env=env, timeout=1200)
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +257,7 @@ def test_releasing_from_a_dirty_tree_is_refused(model_repo, index, upload_env, r
 
 def test_releasing_without_a_trained_model_is_refused(model_repo, index, upload_env, tmp_path):
     untrained = tmp_path / PROJECT
-    shutil.copytree(model_repo, untrained, ignore=shutil.ignore_patterns("models"))
+    shutil.copytree(model_repo, untrained, ignore=shutil.ignore_patterns("models", ".tox", "dist"))
     done = release_model(untrained, index, upload_env)
     assert done.returncode == 1
     assert "no trained model to put in the package" in done.stderr
