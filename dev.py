@@ -2,6 +2,9 @@
 
     python3 dev.py demo    bake a project, train, score, save, serve, ask for one prediction
     python3 dev.py test    every check (tox), or `python3 dev.py test -e template` for one
+    python3 dev.py release --repository-url URL
+                           build modelyard from its release tag, check it, upload it
+                           (see CONTRIBUTING.md; credentials in TWINE_USERNAME/TWINE_PASSWORD)
 
 Both first make a virtual environment in .venv with tox, cookiecutter and this
 repository's modelyard, then run inside it.
@@ -26,12 +29,13 @@ REPO = Path(__file__).resolve().parent
 VENV = REPO / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 SCRATCH = REPO / ".demo"
-REQUIREMENTS = ["tox>=4.11", "cookiecutter>=2.6", "-e", f"{REPO / 'core_lib'}[serve]"]
+REQUIREMENTS = ["tox>=4.11", "cookiecutter>=2.6", "-e", f"{REPO / 'core_lib'}[serve,release]"]
+CHANGELOG = REPO / "core_lib" / "CHANGELOG.md"
 
 
 def main(argv: list[str]) -> int:
     """Dispatch ``demo`` or ``test``; print usage otherwise."""
-    if not argv or argv[0] not in ("demo", "test"):
+    if not argv or argv[0] not in ("demo", "test", "release"):
         print(__doc__)
         return 2
     if Path(sys.prefix).resolve() != VENV.resolve():
@@ -39,6 +43,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(python), str(Path(__file__).resolve()), *argv])
     if argv[0] == "demo":
         return demo()
+    if argv[0] == "release":
+        return release(argv[1:])
     return subprocess.call([sys.executable, "-m", "tox", "run", *argv[1:]], cwd=REPO)
 
 
@@ -91,6 +97,44 @@ def demo() -> int:
         server.terminate()
         server.wait(timeout=30)
     _step(f"done in {time.monotonic() - started:.0f} s; the project is in {project}")
+    return 0
+
+
+def release(argv: list[str]) -> int:
+    """Build modelyard's sdist and wheel from a tagged, clean commit, check and upload them."""
+    import argparse
+
+    from modelyard.exceptions import ModelyardError
+    from modelyard.release import release as publish
+    from modelyard.release import release_notes
+
+    parser = argparse.ArgumentParser(prog="dev.py release", description=release.__doc__)
+    parser.add_argument(
+        "--repository-url",
+        default=os.environ.get("TWINE_REPOSITORY_URL"),
+        help="where to upload (default: $TWINE_REPOSITORY_URL)",
+    )
+    parser.add_argument(
+        "--index-url", help="the simple index to check the version against (see CONTRIBUTING.md)"
+    )
+    parser.add_argument("--no-upload", action="store_true", help="build and check only")
+    args = parser.parse_args(argv)
+    out = REPO / "dist" / time.strftime("%Y%m%d-%H%M%S")
+    try:
+        dists = publish(
+            REPO / "core_lib",
+            repository_url=args.repository_url,
+            index_url=args.index_url,
+            out_dir=out,
+            upload_files=not args.no_upload,
+            tag_hint="modelyard-vX.Y.Z",
+            verify=lambda built: print(release_notes(CHANGELOG, built.version)),
+        )
+    except ModelyardError as error:
+        print(f"release refused: {error}", file=sys.stderr)
+        return 1
+    print(f"modelyard {dists.version}: " + ", ".join(f.name for f in dists.files))
+    print(f"uploaded to {args.repository_url}" if not args.no_upload else f"built in {out}")
     return 0
 
 

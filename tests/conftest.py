@@ -1,5 +1,5 @@
 """Fixtures of the template tests: baked projects, a virtual environment with one installed,
-a local wheel index serving the modelyard under test, and a git copy of this repository.
+a team package index serving the modelyard under test, and a git copy of this repository.
 
 Tests that take the ``project`` fixture run once per project of ``FULL_CHECK`` (together
 those projects use every value of every option), or once per id in their module's
@@ -8,13 +8,10 @@ those projects use every value of every option), or once per id in their module'
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
 import subprocess
 import sys
-import threading
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +22,11 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
-from support import REPO, free_port, run
+from support import REPO, run
+
+# The pypiserver fixture is shared with modelyard's own release tests.
+sys.path.append(str(REPO / "core_lib" / "tests"))
+from index_server import running_index
 
 PROJECT = "my-model"
 PACKAGE = "my_model"
@@ -149,13 +150,16 @@ def wheels(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def wheel_index(wheels) -> Iterator[str]:
-    """An HTTP folder listing of ``wheels`` on 127.0.0.1, usable as pip's --find-links."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(wheels))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+def team_index(wheels, tmp_path_factory) -> Iterator[str]:
+    """A team's package index on 127.0.0.1 (pypiserver), as pip's only --index-url.
+
+    It hosts the modelyard under test and redirects pip to PyPI for every other project,
+    as a proxying team index (devpi, Artifactory, Nexus) does; yields its simple URL.
+    """
+    root = tmp_path_factory.mktemp("team-index")
+    shutil.copytree(wheels, root / "packages")
+    with running_index(root, fallback_url="https://pypi.org/simple/") as index:
+        yield index.simple_url
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def engine() -> str:
     return container_engine()
 
 
-def _build(engine: str, baked: Path, wheel_index: str, tag: str, *extra: str) -> str:
+def _build(engine: str, baked: Path, team_index: str, tag: str, *extra: str) -> str:
     args = [
         engine,
         "build",
@@ -44,7 +44,7 @@ def _build(engine: str, baked: Path, wheel_index: str, tag: str, *extra: str) ->
         "-t",
         tag,
         "--build-arg",
-        f"PIP_FIND_LINKS={wheel_index}",
+        f"PIP_INDEX_URL={team_index}",
         *extra,
     ]
     if engine == "podman":
@@ -59,20 +59,20 @@ def _build(engine: str, baked: Path, wheel_index: str, tag: str, *extra: str) ->
 
 
 @pytest.fixture(scope="module")
-def image(engine, baked, trained, wheel_index) -> Iterator[str]:
-    """The project's image with its trained model, modelyard taken from the local wheel index."""
-    tag = _build(engine, baked, wheel_index, f"localhost/{PROJECT}-test-{os.getpid()}:latest")
+def image(engine, baked, trained, team_index) -> Iterator[str]:
+    """The project's image with its trained model; pip's only index is the team index."""
+    tag = _build(engine, baked, team_index, f"localhost/{PROJECT}-test-{os.getpid()}:latest")
     yield tag
     subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="module")
-def server_image(engine, baked, image, wheel_index) -> Iterator[str]:
+def server_image(engine, baked, image, team_index) -> Iterator[str]:
     """The image without a model (target ``server``); built from the same cached layers."""
     tag = _build(
         engine,
         baked,
-        wheel_index,
+        team_index,
         f"localhost/{PROJECT}-server-test-{os.getpid()}:latest",
         "--target",
         "server",

@@ -1,6 +1,7 @@
 """Sphinx configuration; the project's name and author come from pyproject.toml."""
 
 import sys
+from importlib import metadata
 from pathlib import Path
 
 try:
@@ -19,7 +20,11 @@ _modelyard = _pyproject["tool"]["modelyard"]
 
 project = _project["name"]
 author = _project["authors"][0]["name"]
-release = _project["version"]
+try:
+    # The version comes from the git tag at install time (hatch-vcs), not from a file.
+    release = metadata.version(project)
+except metadata.PackageNotFoundError:
+    release = "unreleased"
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
 autodoc_typehints = "description"

@@ -7,6 +7,8 @@ Importing modelyard does not import the serving stack (FastAPI, uvicorn) or any
 plotting library; those load when first used.
 """
 
+from importlib import metadata
+
 from modelyard.exceptions import (
     ArtifactError,
     ConfigError,
@@ -19,7 +21,11 @@ from modelyard.model import Model
 from modelyard.result import Result, ResultGroup
 from modelyard.store import ModelRef, load_model
 
-__version__ = "0.1.0"
+try:
+    # Set at build time from the git tag (see CONTRIBUTING.md), read from the install.
+    __version__ = metadata.version("modelyard")
+except metadata.PackageNotFoundError:  # pragma: no cover - only when run from an uninstalled tree
+    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "ArtifactError",

@@ -92,6 +92,9 @@ class ModelCard:
         training_rows: how many rows the model was fitted on.
         git: ``{"commit": ..., "dirty": ...}`` of the project at saving time, or
             None outside a git repository. ``dirty`` means uncommitted changes.
+        package: ``{"name": ..., "version": ...}`` of the installed distribution
+            that provides the project's model factory (the model package that
+            trained it), or None when it is not installed.
         card_sha256: hash of every other field of the card, checked on load.
     """
 
@@ -111,6 +114,7 @@ class ModelCard:
     data_fingerprint: str = ""
     training_rows: int | None = None
     git: dict[str, Any] | None = None
+    package: dict[str, str] | None = None
     card_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard predict MODEL --input PARQUET_DIR --output DIR [--scheduler ADDRESS]
                                  score a partitioned dataset as a Dask dataframe
     modelyard search             the search of [tool.modelyard.search]; the top candidates
+    modelyard release            build the project's package with its trained model, upload it
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback.
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_models_commands(commands)
     _add_runs_commands(commands)
     _add_search_command(commands)
+    _add_release_command(commands)
 
     serve = commands.add_parser("serve", help="serve a saved model over HTTP")
     serve.add_argument(
@@ -222,6 +224,65 @@ def _predict_distributed(args: argparse.Namespace) -> int:
     )
     print(f"wrote {rows} predictions to {args.output}")
     return 0
+
+
+def _add_release_command(commands: argparse._SubParsersAction) -> None:
+    release = commands.add_parser(
+        "release",
+        help="build this project's package with a trained model in it, check it, upload it",
+        description="Refuses a dirty working tree, an untagged commit, a project with no "
+        "trained model and a version the index already has. Credentials come from "
+        "TWINE_USERNAME / TWINE_PASSWORD or the keyring.",
+    )
+    release.add_argument(
+        "--model", help="the saved version to ship, e.g. models/NAME@3 (default: the latest)"
+    )
+    release.add_argument(
+        "--repository-url",
+        default=os.environ.get("TWINE_REPOSITORY_URL"),
+        help="where to upload (default: $TWINE_REPOSITORY_URL)",
+    )
+    release.add_argument(
+        "--index-url",
+        help="the simple index to check the version against (default: $PIP_INDEX_URL, "
+        "else REPOSITORY_URL/simple/)",
+    )
+    release.add_argument(
+        "--dist-dir", default="dist", help="where to keep the built files (default: dist)"
+    )
+    release.add_argument(
+        "--no-upload", action="store_true", help="build and check only; upload nothing"
+    )
+    release.set_defaults(handler=_release)
+
+
+def _release(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from modelyard.packaged import release_model_package
+
+    settings = load_settings(required=True)
+    out = Path(tempfile.mkdtemp(prefix="release-", dir=_dist_dir(args.dist_dir)))
+    dists, card = release_model_package(
+        settings,
+        model=args.model,
+        repository_url=args.repository_url,
+        index_url=args.index_url,
+        out_dir=out,
+        upload_files=not args.no_upload,
+    )
+    print(f"built {dists.name} {dists.version} with model '{card.name}' version {card.version}:")
+    for file in dists.files:
+        print(f"  {_shown(file)}")
+    if not args.no_upload:
+        print(f"uploaded to {args.repository_url}")
+    return 0
+
+
+def _dist_dir(folder: str) -> Path:
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _models_list(args: argparse.Namespace) -> int:

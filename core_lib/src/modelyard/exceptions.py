@@ -36,6 +36,10 @@ class PlotError(ModelyardError):
     """A plot was asked for data it cannot be drawn from, or for a model it does not fit."""
 
 
+class ReleaseError(ModelyardError):
+    """A release cannot be built or published: a dirty tree, no model, a version already out."""
+
+
 class RunLogWarning(UserWarning):
     """A run record could not be written; the run itself went on."""
 

@@ -17,7 +17,13 @@ from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
-from modelyard.provenance import RowHashes, data_fingerprint, data_summary, git_state
+from modelyard.provenance import (
+    RowHashes,
+    data_fingerprint,
+    data_summary,
+    git_state,
+    model_package,
+)
 from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import FeatureSchema
@@ -386,10 +392,14 @@ class Model:
         name = self.resolve_name(settings)
         target = ModelStore(settings.store_url if store is None else store, storage_options)
         git = git_state(settings.root)
+        package = model_package(settings.model, settings.root)
         self.ref = target.publish(
             name,
             lambda folder, version: write_artifact(
-                self.estimator, self._card(name, version, git), folder, format=format
+                self.estimator,
+                replace(self._card(name, version, git), package=package),
+                folder,
+                format=format,
             ),
         )
         attach_artifact(self._train_record, str(self.ref))

@@ -1,10 +1,12 @@
-"""Where a model came from: a fingerprint of its training data and the project's git state."""
+"""Where a model came from: its training data, the project's git state, its package version."""
 
 from __future__ import annotations
 
 import hashlib
 import subprocess
+import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,36 @@ def _git(folder: Path | str, *args: str) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() if done.returncode == 0 else None
+
+
+def model_package(factory: str | None, root: Path | str) -> dict[str, str] | None:
+    """The installed distribution providing the model factory ``factory`` (``pkg.mod:attr``).
+
+    Returns ``{"name": ..., "version": ...}``: the version a release of the project
+    carries (from its git tag), or None when the project is not installed. The
+    distribution is found from the factory's top-level module, else, for an
+    editable install, from the ``[project] name`` of the pyproject.toml in ``root``.
+    """
+    if not factory:
+        return None
+    top = factory.split(":", 1)[0].split(".", 1)[0]
+    names = metadata.packages_distributions().get(top, []) or _project_name(Path(root))
+    for name in names:
+        try:
+            return {"name": name, "version": metadata.version(name)}
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _project_name(root: Path) -> list[str]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with (root / "pyproject.toml").open("rb") as file:
+            name = tomllib.load(file).get("project", {}).get("name")
+    except (OSError, ValueError):
+        return []
+    return [name] if isinstance(name, str) else []

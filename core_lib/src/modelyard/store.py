@@ -349,7 +349,9 @@ def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) ->
 
     Accepted forms, for a folder or a URL alike: a version folder
     (``models/churn/3``), a model folder (``models/churn``, meaning its latest
-    version) and ``models/churn@3``.
+    version) and ``models/churn@3``; and the import name of an installed model
+    package (``churn_model``), meaning the version it was released with (see
+    :mod:`modelyard.packaged`).
     """
     text = str(uri).rstrip("/")
     base, version = _split_version(text)
@@ -371,6 +373,11 @@ def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) ->
         return path
     if path.is_dir() and ModelStore(path.parent).versions(path.name):
         return ModelStore(path.parent).resolve(path.name)
+    from modelyard.packaged import find_packaged_model
+
+    packaged = find_packaged_model(text)  # an installed model package, by its import name
+    if packaged is not None:
+        return packaged
     raise _nothing_at(text)
 
 
