@@ -58,8 +58,8 @@ class Row:
         if self.better not in ("lower", "higher"):
             raise ValueError(f"better must be 'lower' or 'higher', not {self.better!r}")
         self.ratio = self.modelyard / self.peer if self.peer else float("nan")
-        if self.target is None:
-            self.met = None
+        if self.target is None or not self.peer:
+            self.met = None  # no target, or no peer figure (a smoke run that skips the peer)
         elif self.better == "lower":
             self.met = self.ratio <= self.target
         else:

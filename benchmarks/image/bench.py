@@ -7,7 +7,7 @@ reachable, so ``python:3.11-slim`` cannot be pulled):
 - **modelyard**: a project baked from the template with its defaults (a
   classifier with the API), trained with ``modelyard train``, built from its own
   Dockerfile (default target: the trained model baked in), modelyard's wheel
-  taken from a local wheel index on 127.0.0.1;
+  taken from a team index (pypiserver) on 127.0.0.1 that proxies PyPI for the rest;
 - **MLflow**: that same fitted estimator (the ``model.skops`` the project
   saved) saved with ``mlflow.sklearn.save_model`` in MLflow 3.17.2's venv, then
   ``mlflow models generate-dockerfile --env-manager local`` of it, built as
@@ -30,9 +30,7 @@ and removed afterwards (then ``podman image prune -f``).
 
 from __future__ import annotations
 
-import functools
 import http.client
-import http.server
 import json
 import os
 import re
@@ -41,14 +39,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The container tests' pypiserver fixture: one way to run a team index on 127.0.0.1.
+sys.path.append(str(Path(__file__).resolve().parents[2] / "core_lib" / "tests"))
 from harness import MLFLOW_VERSION, REPO, Row, arguments, mlflow_model, mlflow_python, write
+from index_server import running_index
 
 BASE_IMAGE = "localhost/debian-python:bookworm"
 ENGINE = "podman"
@@ -106,9 +106,9 @@ def main() -> None:
     try:
         project, rows = _baked_and_trained(work)
         mlflow_dir = _mlflow_context(project, work)
-        with _wheel_index(work) as index:
+        with _team_index(work) as index:
             contexts = {
-                "modelyard": (project, ["--build-arg", f"PIP_FIND_LINKS={index}"]),
+                "modelyard": (project, ["--build-arg", f"PIP_INDEX_URL={index}"]),
                 "mlflow": (mlflow_dir, ["--build-arg", f"PIP_CERT={CERTIFICATES}"]),
             }
             for name in built:
@@ -220,35 +220,20 @@ def _mlflow_context(project: Path, work: Path) -> Path:
 
 
 @contextmanager
-def _wheel_index(work: Path) -> Iterator[str]:
-    """modelyard's wheel in a folder served over HTTP on 127.0.0.1, for pip's --find-links."""
-    wheels = work / "wheels"
+def _team_index(work: Path) -> Iterator[str]:
+    """A team index on 127.0.0.1 holding modelyard's wheel and proxying PyPI for the rest.
+
+    The template's Dockerfile takes one PIP_INDEX_URL and nothing else (no extra index,
+    no find-links), so the build gets what a team's pypiserver or devpi would give it.
+    """
+    root = work / "index"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-q",
-            "-w",
-            str(wheels),
-            str(REPO / "core_lib"),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "packages"),
+         str(REPO / "core_lib")],
         check=True,
-    )
-    handler = functools.partial(_QuietHandler, directory=str(wheels))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """pip's requests are not worth a line each."""
+    )  # fmt: skip
+    with running_index(root, fallback_url="https://pypi.org/simple/") as index:
+        yield index.simple_url
 
 
 def _build(tag: str, context: Path, extra: list[str]) -> None:
