@@ -190,7 +190,7 @@ def markdown_rows(results: list[dict]) -> str:
 
 
 def _target(row: dict) -> str:
-    return ("≤ " if row["better"] == "lower" else "≥ ") + f"{row['target']:g}x"
+    return ("≤ " if row["better"] == "lower" else "≥ ") + f"{row['target']:.3g}x"
 
 
 def _ratio(ratio: float) -> str:
