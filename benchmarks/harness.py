@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -228,3 +229,30 @@ def mlflow_model(skops_file: Path, target: Path) -> Path:
         [str(mlflow_python()), "-c", _MLFLOW_SAVE, str(skops_file), str(target)], check=True
     )
     return target
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def synthetic_classification(rows: int, features: int, informative: int):
+    """``make_classification`` as a modelyard dataset, generated once and held in memory."""
+    import pandas as pd
+    from modelyard.data import Dataset
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(rows, features, n_informative=informative, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(features)])
+    target = pd.Series(y, name="y")
+
+    class Synthetic(Dataset):
+        def load_training_data(self) -> tuple[pd.DataFrame, pd.Series]:
+            return frame, target
+
+        def load_prediction_data(self) -> pd.DataFrame:
+            return frame
+
+    return Synthetic()

@@ -35,7 +35,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # The container tests' pypiserver fixture: one way to run a team index on 127.0.0.1.
 sys.path.append(str(Path(__file__).resolve().parents[2] / "core_lib" / "tests"))
-from harness import MLFLOW_VERSION, REPO, Row, arguments, mlflow_model, mlflow_python, write
+from harness import (
+    MLFLOW_VERSION,
+    REPO,
+    Row,
+    arguments,
+    free_port,
+    mlflow_model,
+    mlflow_python,
+    write,
+)
 from index_server import running_index
 
 BASE_IMAGE = "localhost/debian-python:bookworm"
@@ -333,7 +341,7 @@ def _run_and_ask(
     body: dict,
     command: list[str] | None = None,
 ) -> dict:
-    port = _free_port()
+    port = free_port()
     container = f"{name}-image-bench-{os.getpid()}"
     fill = [part.replace("{port}", str(port)) for part in [*env, *(command or [])]]
     environment = fill[: len(env)]
@@ -392,12 +400,6 @@ def _post(port: int, path: str, body: dict) -> tuple[int, dict]:
 
 def _run(command: list[str], **options) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True, **options).stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

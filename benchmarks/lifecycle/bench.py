@@ -39,10 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import harness
-import pandas as pd
 from modelyard import Model
 from modelyard.data import Dataset
-from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
@@ -51,21 +49,6 @@ from threadpoolctl import threadpool_limits
 
 FEATURES = 20
 TARGET = 1.05
-
-
-class Synthetic(Dataset):
-    """``make_classification`` as a modelyard dataset, generated once."""
-
-    def __init__(self, rows: int) -> None:
-        x, y = make_classification(rows, FEATURES, n_informative=10, random_state=0)
-        self._x = pd.DataFrame(x, columns=[f"f{i}" for i in range(FEATURES)])
-        self._y = pd.Series(y, name="y")
-
-    def load_training_data(self) -> tuple[pd.DataFrame, pd.Series]:
-        return self._x, self._y
-
-    def load_prediction_data(self) -> pd.DataFrame:
-        return self._x
 
 
 ESTIMATORS: dict[str, Callable[[], object]] = {
@@ -115,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     """Measure both steps for both estimators and write the rows."""
     args = harness.arguments(__doc__.splitlines()[0], argv)
     rows, repetitions, warmup = (2_000, 1, 0) if args.smoke else (100_000, 5, 1)
-    data = Synthetic(rows)
+    data = harness.synthetic_classification(rows, FEATURES, informative=10)
     results, details = [], {"rows": rows, "features": FEATURES, "repetitions": repetitions}
     with tempfile.TemporaryDirectory() as scratch, threadpool_limits(limits=1):
         folder = Path(scratch)

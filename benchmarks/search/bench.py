@@ -32,11 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import harness
 import joblib
-import pandas as pd
 from distributed import Client, LocalCluster
 from modelyard import Model
 from modelyard.data import Dataset
-from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -44,21 +42,6 @@ GRID = {"max_depth": [4, 8, None], "min_samples_leaf": [1, 5]}
 FOLDS = 5
 SEED = 42
 FEATURES = 20
-
-
-class Synthetic(Dataset):
-    """``make_classification`` as a modelyard dataset, generated once."""
-
-    def __init__(self, rows: int) -> None:
-        x, y = make_classification(rows, FEATURES, n_informative=8, random_state=0)
-        self._x = pd.DataFrame(x, columns=[f"f{i}" for i in range(FEATURES)])
-        self._y = pd.Series(y, name="y")
-
-    def load_training_data(self) -> tuple[pd.DataFrame, pd.Series]:
-        return self._x, self._y
-
-    def load_prediction_data(self) -> pd.DataFrame:
-        return self._x
 
 
 def _estimator() -> RandomForestClassifier:
@@ -97,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     """Time every setting for both and write the rows."""
     args = harness.arguments(__doc__.splitlines()[0], argv)
     repetitions, warmup, rows = (1, 0, 600) if args.smoke else (3, 1, 3000)
-    data = Synthetic(rows)
+    data = harness.synthetic_classification(rows, FEATURES, informative=8)
     medians: dict[str, float] = {}
     details: dict = {"rows": rows, "repetitions": repetitions, "best_accuracy": {}}
     with (

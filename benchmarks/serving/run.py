@@ -26,7 +26,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness
-from harness import machine
+from harness import free_port, machine
 from harness import mlflow_python as harness_mlflow_python
 
 HERE = Path(__file__).resolve().parent
@@ -206,7 +205,7 @@ def _floor_server(folder: Path) -> dict[str, Any]:
 
 
 def _measure(name: str, server: dict[str, Any], folder: Path, args: argparse.Namespace) -> dict:
-    port = _free_port()
+    port = free_port()
     command = [part.replace("{port}", str(port)) for part in server["command"]]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
@@ -425,12 +424,6 @@ def _run_text(args: list) -> str:
     if done.returncode != 0:
         raise SystemExit(f"{args[0]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return done.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

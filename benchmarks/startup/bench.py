@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import Row, alternate, arguments, median, mlflow_model, mlflow_python, write
+from harness import Row, alternate, arguments, free_port, median, mlflow_model, mlflow_python, write
 
 POLL_SECONDS = 0.01
 START_TIMEOUT = 120
@@ -199,7 +198,7 @@ def _mlflow_server(python: Path, model_dir: Path, rows: list) -> dict:
 
 def _cold_start(server: dict) -> float:
     """Launch the server, return seconds until its ready path answers 200, then stop it."""
-    port = _free_port()
+    port = free_port()
     command = [part.replace("{port}", str(port)) for part in server["command"]]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the server stops
     started = time.perf_counter()
@@ -270,12 +269,6 @@ def _stop(process: subprocess.Popen) -> None:
     # uvicorn children may outlive their parent for a moment: reap the whole group.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":
