@@ -26,7 +26,7 @@ from support import REPO, run
 
 # The pypiserver fixture is shared with modelyard's own release tests.
 sys.path.append(str(REPO / "core_lib" / "tests"))
-from index_server import running_index
+from index_server import running_index, upstream_index_url
 
 PROJECT = "my-model"
 PACKAGE = "my_model"
@@ -158,7 +158,7 @@ def team_index(wheels, tmp_path_factory) -> Iterator[str]:
     """
     root = tmp_path_factory.mktemp("team-index")
     shutil.copytree(wheels, root / "packages")
-    with running_index(root, fallback_url="https://pypi.org/simple/") as index:
+    with running_index(root, fallback_url=upstream_index_url()) as index:
         yield index.simple_url
 
 

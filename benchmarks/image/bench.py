@@ -56,7 +56,7 @@ from harness import (
     mlflow_python,
     write,
 )
-from index_server import running_index
+from index_server import running_index, upstream_index_url
 
 BASE_IMAGE = "localhost/debian-python:bookworm"
 ENGINE = "podman"
@@ -240,7 +240,7 @@ def _team_index(work: Path) -> Iterator[str]:
          str(REPO / "core_lib")],
         check=True,
     )  # fmt: skip
-    with running_index(root, fallback_url="https://pypi.org/simple/") as index:
+    with running_index(root, fallback_url=upstream_index_url()) as index:
         yield index.simple_url
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -63,6 +64,27 @@ def running_index(root: Path, fallback_url: str | None = None) -> Iterator[Packa
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def upstream_index_url() -> str:
+    """The index this machine's pip installs from: what a proxying team index redirects to.
+
+    Read from pip's own configuration (``PIP_INDEX_URL``, then ``pip config``), else pip's
+    built-in default, so no index host is written in this repository.
+    """
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    configured = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if configured.returncode == 0 and configured.stdout.strip():
+        return configured.stdout.strip()
+    from pip._internal.models.index import PyPI  # pip's default index, from pip itself
+
+    return PyPI.simple_url
 
 
 def _free_port() -> int:
