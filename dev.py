@@ -1,7 +1,8 @@
 """The two commands of this repository, on a machine with only Python 3.10+ and git.
 
     python3 dev.py demo    bake a project, train, score, save, serve, ask for one prediction
-    python3 dev.py test    every check (tox), or `python3 dev.py test -e template` for one
+    python3 dev.py test    every check (tox, two environments at a time), or
+                           `python3 dev.py test -e template` for one
     python3 dev.py release --repository-url URL
                            build modelyard from its release tag, check it, upload it
                            (see CONTRIBUTING.md; credentials in TWINE_USERNAME/TWINE_PASSWORD)
@@ -45,7 +46,17 @@ def main(argv: list[str]) -> int:
         return demo()
     if argv[0] == "release":
         return release(argv[1:])
-    return subprocess.call([sys.executable, "-m", "tox", "run", *argv[1:]], cwd=REPO)
+    return subprocess.call([sys.executable, "-m", "tox", *_tox_arguments(argv[1:])], cwd=REPO)
+
+
+def _tox_arguments(extra: list[str]) -> list[str]:
+    """Every environment at once on two cores; a chosen environment alone, as asked."""
+    if extra:
+        return ["run", *extra]
+    # The template tests spend much of their time waiting on pip and image builds,
+    # so modelyard's tests, the docs and lint run beside them (tox prints each
+    # environment's output as it finishes, and fails if any fails).
+    return ["run-parallel", "--parallel", "2", "--parallel-no-spinner"]
 
 
 def _ensure_venv() -> Path:
