@@ -25,7 +25,8 @@ each (sizes do not vary run to run). Smoke mode builds, runs and measures only
 the modelyard image, and generates and checks MLflow's Dockerfile without
 building it (the MLflow build alone takes several minutes here). Target: the
 modelyard image at most half the MLflow one. Images are tagged ``...-bench``
-and removed afterwards (then ``podman image prune -f``).
+and removed afterwards (then ``podman image prune -f``, in a full run only: CI runs
+the smoke mode beside container builds whose layers a prune would delete).
 """
 
 from __future__ import annotations
@@ -136,7 +137,10 @@ def main() -> None:
     finally:
         for tag in TAGS.values():
             subprocess.run([ENGINE, "rmi", "-f", tag], capture_output=True, check=False)
-        subprocess.run([ENGINE, "image", "prune", "-f"], capture_output=True, check=False)
+        if not args.smoke:
+            # CI runs the smoke mode beside the template's container tests, whose
+            # builds in progress own untagged layers that a prune would delete.
+            subprocess.run([ENGINE, "image", "prune", "-f"], capture_output=True, check=False)
         shutil.rmtree(work, ignore_errors=True)
     base = int(_run([ENGINE, "image", "inspect", BASE_IMAGE, "--format", "{{.Size}}"])) / 1e6
     details["base_image_mb"] = round(base, 1)
