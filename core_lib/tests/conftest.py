@@ -280,3 +280,43 @@ class FitForbidden(LogisticRegression):
 @pytest.fixture
 def unfittable() -> Model:
     return Model(make_pipeline(StandardScaler(), FitForbidden()), name="unfittable")
+
+
+#: The project of the command-line fault tests: factories that work, and ones that must not run.
+FAULT_PROJECT = """
+from modelyard import Model
+from modelyard.data import DemoDataset
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+class FitForbidden(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("a model was fitted before the bad input was refused")
+
+
+def build_model():
+    return Model(make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)))
+
+
+def build_forbidden():
+    return Model(FitForbidden())
+
+
+class Data(DemoDataset):
+    def __init__(self):
+        super().__init__("iris")
+"""
+
+
+@pytest.fixture
+def fault_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder (iris, a scaled logistic regression) for the command-line fault tests."""
+    (workdir / "fault_project.py").write_text(FAULT_PROJECT)
+    (workdir / "pyproject.toml").write_text(
+        '[project]\nname = "iris-model"\n\n[tool.modelyard]\n'
+        'model = "fault_project:build_model"\ndataset = "fault_project:Data"\n'
+    )
+    monkeypatch.syspath_prepend(str(workdir))
+    return workdir

@@ -14,6 +14,8 @@ import re
 from types import TracebackType
 from typing import Any
 
+from pandas.api.types import is_numeric_dtype
+
 from modelyard.exceptions import FitError
 
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
@@ -75,7 +77,7 @@ def _columns_named(reason: str, x: Any) -> list[str]:
     for value in quoted:
         for column in columns:
             series = x[column]
-            if series.dtype == object and (series.astype(str) == value).any():
+            if not is_numeric_dtype(series) and (series.astype(str) == value).any():
                 holding.append(column)
     if holding:
         return sorted(set(holding), key=columns.index)

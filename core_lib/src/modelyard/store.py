@@ -159,7 +159,9 @@ class ModelStore:
         link leading out of the store) is ignored with a
         :class:`~modelyard.exceptions.StoreWarning`.
         """
-        check_name(name)
+        return self._versions(check_name(name), warn=True)
+
+    def _versions(self, name: str, *, warn: bool) -> list[int]:
         folder = Path(self.root) / name
         if not folder.is_dir():
             return []
@@ -168,11 +170,11 @@ class ModelStore:
             problem = self._odd_version(entry)
             if problem is None:
                 found.append(int(entry.name))
-            elif problem:
+            elif problem and warn:
                 warnings.warn(
                     f"{entry} is ignored: {problem}; the store only reads what it wrote",
                     StoreWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
         return sorted(found)
 
@@ -181,13 +183,14 @@ class ModelStore:
         if entry.name.startswith("."):
             return ""
         if not is_version(entry.name):
-            return "a version folder is named by ASCII digits without a leading zero"
+            return "a version is named by ASCII digits without a leading zero"
         if entry.is_symlink() and not _inside(entry, Path(self.root)):
             return "it is a link leading out of the store"
         if not entry.is_dir():
             return "it is not a folder"
-        if not (entry / CARD_FILE).is_file():
-            return f"it has no {CARD_FILE}"
+        card = entry / CARD_FILE
+        if not card.is_file():
+            return f"its {CARD_FILE} is not a regular file" if card.exists() else f"no {CARD_FILE}"
         return None
 
     def names(self) -> list[str]:
@@ -198,7 +201,7 @@ class ModelStore:
         return sorted(
             p.name
             for p in root.iterdir()
-            if is_model_name(p.name) and p.is_dir() and self.versions(p.name)
+            if is_model_name(p.name) and p.is_dir() and self._versions(p.name, warn=False)
         )
 
     def publish(self, name: str, write: Callable[[Path, int], ModelCard]) -> ModelRef:
