@@ -320,3 +320,9 @@ def fault_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.syspath_prepend(str(workdir))
     return workdir
+
+
+@pytest.fixture
+def saved_version(trained_classifier: Model, workdir: Path) -> Path:
+    """Version 1 of 'cancer' in the store ``models/``: its folder."""
+    return trained_classifier.save(workdir / "models").path
