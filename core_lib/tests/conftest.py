@@ -307,6 +307,15 @@ def build_forbidden():
 class Data(DemoDataset):
     def __init__(self):
         super().__init__("iris")
+
+
+class OneClass(DemoDataset):
+    def __init__(self):
+        super().__init__("iris")
+
+    def load_training_data(self):
+        x, y = super().load_training_data()
+        return x, y * 0
 """
 
 
@@ -326,3 +335,18 @@ def fault_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def saved_version(trained_classifier: Model, workdir: Path) -> Path:
     """Version 1 of 'cancer' in the store ``models/``: its folder."""
     return trained_classifier.save(workdir / "models").path
+
+
+@pytest.fixture
+def table_data(workdir: Path):
+    """Make a dataset from a table of columns: ``table_data(a=[...], y=[...])``, target ``y``."""
+    import pandas as pd
+
+    from modelyard.data import FileDataset
+
+    def make(**columns) -> FileDataset:
+        path = workdir / f"table-{uuid.uuid4().hex[:6]}.csv"
+        pd.DataFrame(columns).to_csv(path, index=False)
+        return FileDataset(path, target="y")
+
+    return make

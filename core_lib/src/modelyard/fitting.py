@@ -11,6 +11,8 @@ original exception stays chained to it (``modelyard --debug`` prints both).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -26,20 +28,28 @@ def fit_estimator(estimator: Any, x: Any, y: Any) -> Any:
 
     Returns what ``fit`` returns (the estimator, by scikit-learn's convention).
     """
-    try:
+    with estimator_errors(estimator, x):
         return estimator.fit(x, y)
+
+
+@contextmanager
+def estimator_errors(estimator: Any, x: Any, action: str = "fitted") -> Iterator[None]:
+    """Turn an estimator's ``ValueError`` or ``TypeError`` on ``x`` inside the block into a
+    :class:`FitError`; ``action`` says what was being done (``"fitted"``, ``"measured"``)."""
+    try:
+        yield
     except (ValueError, TypeError) as error:
-        raise FitError(describe_fit_error(estimator, x, error)) from error
+        raise FitError(describe_fit_error(estimator, x, error, action)) from error
 
 
-def describe_fit_error(estimator: Any, x: Any, error: BaseException) -> str:
+def describe_fit_error(estimator: Any, x: Any, error: BaseException, action: str = "fitted") -> str:
     """One line: which step refused the data, the first line of its reason, and the column."""
     step = _failing_step(estimator, error.__traceback__)
-    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(". ")
     columns = _columns_named(reason, x)
     where = f" (column {', '.join(repr(c) for c in columns)})" if columns else ""
     return (
-        f"{step} could not be fitted: {reason}{where}. Fix the training data or the "
+        f"{step} could not be {action}: {reason}{where}. Fix the training data or the "
         "estimator; `modelyard --debug` shows the full traceback"
     )
 

@@ -16,7 +16,7 @@ from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifa
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
-from modelyard.fitting import fit_estimator
+from modelyard.fitting import estimator_errors, fit_estimator
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
 from modelyard.provenance import (
     RowHashes,
@@ -175,9 +175,10 @@ class Model:
     ) -> Result:
         split = data.split(test_size=test_size, random_state=seed, stratify=self.is_classifier)
         self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
-        values, predictions = measure(
-            names, self.estimator, split.x_test, split.y_test, self.classes
-        )
+        with estimator_errors(self.estimator, split.x_test, "measured"):
+            values, predictions = measure(
+                names, self.estimator, split.x_test, split.y_test, self.classes
+            )
         return Result(
             model_name=self.resolve_name(settings),
             estimator=type(self.estimator).__name__,
@@ -550,13 +551,14 @@ def _measure_fold(
     fit_time = time.perf_counter() - started
     classes = getattr(fitted, "classes_", None) if is_classifier else None
     started = time.perf_counter()
-    values, predictions = measure(
-        names,
-        fitted,
-        x.iloc[test],
-        y.iloc[test],
-        np.asarray(classes).tolist() if classes is not None else None,
-    )
+    with estimator_errors(fitted, x.iloc[test], "measured"):
+        values, predictions = measure(
+            names,
+            fitted,
+            x.iloc[test],
+            y.iloc[test],
+            np.asarray(classes).tolist() if classes is not None else None,
+        )
     return values, predictions, fit_time, time.perf_counter() - started
 
 
