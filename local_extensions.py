@@ -1,17 +1,17 @@
 """Jinja filters of this template, loaded by cookiecutter through ``_extensions``.
 
 Cookiecutter imports this module from the template's root while it renders, so
-it may use only the standard library and cookiecutter itself.
+it may use only the standard library and Jinja (which cookiecutter brings).
 """
 
 from __future__ import annotations
 
 import json
 
-from cookiecutter.utils import simple_filter
+from jinja2 import Environment
+from jinja2.ext import Extension
 
 
-@simple_filter
 def toml_string(value: object) -> str:
     """``value`` as a TOML basic string, valid for any Unicode text.
 
@@ -21,3 +21,11 @@ def toml_string(value: object) -> str:
     escapes, which TOML rejects.
     """
     return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+class TomlExtension(Extension):
+    """Adds the ``toml_string`` filter: ``description = {{ text | toml_string }}``."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["toml_string"] = toml_string
