@@ -19,16 +19,16 @@ from urllib.parse import unquote, urlparse
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
-SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 # Names a project package would shadow: modelyard itself, what the project imports, test folders.
 RESERVED = {"modelyard", "sklearn", "numpy", "pandas", "scipy", "skops", "fastapi", "test", "tests"}
 RESERVED |= {"src", "docs"}
 _EXTRAS = r"(\[[a-z0-9_,\s-]+\])?"
 _VERSION = r"(===?|~=|!=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+"
-INDEX_REQUIREMENT = re.compile(rf"^modelyard\s*{_EXTRAS}\s*({_VERSION}(\s*,\s*{_VERSION})*)?$")
-URL_REQUIREMENT = re.compile(rf"^modelyard\s*{_EXTRAS}\s*@\s*(?P<url>[^\s\"'\\]+)$")
+INDEX_REQUIREMENT = re.compile(rf"modelyard\s*{_EXTRAS}\s*({_VERSION}(\s*,\s*{_VERSION})*)?")
+URL_REQUIREMENT = re.compile(rf"modelyard\s*{_EXTRAS}\s*@\s*(?P<url>[^\s\"'\\]+)")
 GIT_SCHEMES = ("git+https://", "git+ssh://", "git+http://", "git+file://")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
@@ -48,7 +48,7 @@ def read_bool(value: object, name: str = "answer") -> bool:
 
 def slug_problem(slug: str) -> str | None:
     """Why ``slug`` cannot name the repository and distribution, or None."""
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         return (
             f"project_slug {slug!r} is not valid: use lowercase letters, digits and single "
             "hyphens, starting with a letter (e.g. churn-model)"
@@ -63,7 +63,7 @@ def slug_problem(slug: str) -> str | None:
 
 def package_problem(package: str) -> str | None:
     """Why ``package`` cannot be the project's import name, or None."""
-    if not PACKAGE.match(package) or keyword.iskeyword(package):
+    if not PACKAGE.fullmatch(package) or keyword.iskeyword(package):
         return (
             f"package_name {package!r} is not a valid Python package name: use lowercase "
             "letters, digits and underscores, starting with a letter (e.g. churn_model)"
@@ -78,7 +78,7 @@ def package_problem(package: str) -> str | None:
 
 def email_problem(email: str) -> str | None:
     """Why ``email`` is not an email address, or None."""
-    if EMAIL.match(email):
+    if EMAIL.fullmatch(email):
         return None
     return f"author_email {email!r} is not an email address: type one like you@example.com"
 
@@ -96,9 +96,9 @@ def dependency_mode(requirement: str) -> str:
     Raises ValueError with the requirement to type instead when it is none of those.
     """
     text = requirement.strip()
-    if INDEX_REQUIREMENT.match(text):
+    if INDEX_REQUIREMENT.fullmatch(text):
         return "index"
-    match = URL_REQUIREMENT.match(text)
+    match = URL_REQUIREMENT.fullmatch(text)
     if match is None:
         raise ValueError(_requirement_hint(text))
     url = match["url"]

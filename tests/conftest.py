@@ -210,3 +210,18 @@ def local_predictions(baked: Path, project_env: Path, rows: list[dict]) -> list:
         f"print(json.dumps(load_model('models/{PROJECT}').predict(json.load(sys.stdin)).tolist()))"
     )
     return json.loads(run([project_env / "python", "-c", code], cwd=baked, input=json.dumps(rows)))
+
+
+#: Answers a careless or hostile user might give that must still bake a valid project.
+HOSTILE_ANSWERS = {
+    "description": 'Predicts churn 🚀 with "quotes", a \\ backslash, a\ttab, DEL \x7f and 中文',
+    "author_name": "Zoë 🦊 O'Brien",
+}
+
+
+@pytest.fixture(scope="session")
+def hostile_baked(cookies_session) -> Path:
+    """A project baked once with :data:`HOSTILE_ANSWERS`."""
+    result = cookies_session.bake(extra_context=HOSTILE_ANSWERS)
+    assert result.exception is None, result.exception
+    return result.project_path

@@ -280,3 +280,73 @@ class FitForbidden(LogisticRegression):
 @pytest.fixture
 def unfittable() -> Model:
     return Model(make_pipeline(StandardScaler(), FitForbidden()), name="unfittable")
+
+
+#: The project of the command-line fault tests: factories that work, and ones that must not run.
+FAULT_PROJECT = """
+from modelyard import Model
+from modelyard.data import DemoDataset
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+class FitForbidden(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("a model was fitted before the bad input was refused")
+
+
+def build_model():
+    return Model(make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)))
+
+
+def build_forbidden():
+    return Model(FitForbidden())
+
+
+class Data(DemoDataset):
+    def __init__(self):
+        super().__init__("iris")
+
+
+class OneClass(DemoDataset):
+    def __init__(self):
+        super().__init__("iris")
+
+    def load_training_data(self):
+        x, y = super().load_training_data()
+        return x, y * 0
+"""
+
+
+@pytest.fixture
+def fault_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder (iris, a scaled logistic regression) for the command-line fault tests."""
+    (workdir / "fault_project.py").write_text(FAULT_PROJECT)
+    (workdir / "pyproject.toml").write_text(
+        '[project]\nname = "iris-model"\n\n[tool.modelyard]\n'
+        'model = "fault_project:build_model"\ndataset = "fault_project:Data"\n'
+    )
+    monkeypatch.syspath_prepend(str(workdir))
+    return workdir
+
+
+@pytest.fixture
+def saved_version(trained_classifier: Model, workdir: Path) -> Path:
+    """Version 1 of 'cancer' in the store ``models/``: its folder."""
+    return trained_classifier.save(workdir / "models").path
+
+
+@pytest.fixture
+def table_data(workdir: Path):
+    """Make a dataset from a table of columns: ``table_data(a=[...], y=[...])``, target ``y``."""
+    import pandas as pd
+
+    from modelyard.data import FileDataset
+
+    def make(**columns) -> FileDataset:
+        path = workdir / f"table-{uuid.uuid4().hex[:6]}.csv"
+        pd.DataFrame(columns).to_csv(path, index=False)
+        return FileDataset(path, target="y")
+
+    return make

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -12,9 +13,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
 from modelyard import ArtifactError, Model, NotTrainedError, load_model
-from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
+from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest, read_card
 from modelyard.data import demo_dataset
-from modelyard.store import ModelStore
+from modelyard.exceptions import StoreWarning, UnsafeFileError
+from modelyard.safeio import read_regular_file
+from modelyard.store import ModelStore, is_model_name, is_version, locate, parse_model_ref
 
 
 class HomeMadeClassifier:
@@ -172,3 +175,123 @@ def test_a_store_path_that_is_a_file_is_refused(trained_classifier, workdir):
 
     with pytest.raises(ArtifactError, match="is a file, not a folder"):
         trained_classifier.save("models")
+
+
+@pytest.mark.parametrize("folder", ["\u00b3", "\u0662", "007", "0", "2x", "-1"])
+def test_an_odd_version_folder_is_ignored_with_a_warning(saved_version, folder):
+    (saved_version.parent / folder).mkdir()
+    store = ModelStore("models")
+
+    with pytest.warns(StoreWarning, match=f"{folder} is ignored"):
+        assert store.versions("cancer") == [1]
+    assert store.names() == ["cancer"]
+
+
+def test_an_odd_version_folder_does_not_stop_loading_the_latest_model(saved_version):
+    (saved_version.parent / "\u00b3").mkdir()
+
+    with pytest.warns(StoreWarning):
+        assert load_model("models/cancer").ref.version == 1
+
+
+def test_an_empty_version_folder_without_a_card_is_ignored(saved_version):
+    (saved_version.parent / "2").mkdir()
+
+    with pytest.warns(StoreWarning, match="no model.json"):
+        assert load_model("models/cancer").ref.version == 1
+
+
+@pytest.mark.parametrize("ref", ["models/cancer@\u0661", "models/cancer@01", "models/cancer@x"])
+def test_a_version_that_is_not_plain_ascii_digits_is_refused(saved_version, ref):
+    with pytest.raises(ArtifactError, match="version after @ must be a number"):
+        load_model(ref)
+
+
+def test_a_version_folder_linked_out_of_the_store_is_ignored(saved_version, workdir):
+    outside = workdir / "outside"
+    shutil.copytree(saved_version, outside)
+    (saved_version.parent / "2").symlink_to(outside)
+
+    with pytest.warns(StoreWarning, match="link leading out of the store"):
+        assert ModelStore("models").versions("cancer") == [1]
+    with pytest.raises(ArtifactError, match="link leading out of its store"):
+        locate("models/cancer/2")
+
+
+def test_a_model_file_linked_out_of_the_store_is_refused(saved_version, workdir):
+    outside = workdir / "outside.skops"
+    (saved_version / MODEL_FILE).rename(outside)
+    (saved_version / MODEL_FILE).symlink_to(outside)
+
+    with pytest.raises(ArtifactError, match="link leading out of the model's folder"):
+        load_model("models/cancer")
+
+
+def test_a_card_that_is_a_fifo_is_refused_without_waiting(saved_version):
+    (saved_version / CARD_FILE).unlink()
+    os.mkfifo(saved_version / CARD_FILE)
+
+    with pytest.raises(ArtifactError, match="not a regular file"):
+        read_card(saved_version)
+    with pytest.warns(StoreWarning, match="not a regular file"):
+        assert ModelStore("models").versions("cancer") == []
+
+
+def test_a_card_linked_to_dev_zero_is_refused_without_reading_it(saved_version):
+    (saved_version / CARD_FILE).unlink()
+    (saved_version / CARD_FILE).symlink_to("/dev/zero")
+
+    with pytest.raises(ArtifactError, match="symbolic link"):
+        read_card(saved_version)
+    with pytest.warns(StoreWarning, match="not a regular file"):
+        assert ModelStore("models").versions("cancer") == []
+
+
+def test_a_file_larger_than_the_limit_is_not_read(workdir):
+    (workdir / "big").write_bytes(b"x" * 11)
+
+    with pytest.raises(UnsafeFileError, match="more than 10 allowed"):
+        read_regular_file(workdir / "big", 10)
+
+
+@pytest.mark.parametrize("name", ["churn", "churn-2", "a.b_c"])
+def test_a_model_name_of_ascii_letters_digits_and_dashes_is_accepted(name):
+    assert is_model_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["abc\n", "../x", "..", "a/b", "\uff43\uff48\uff55\uff52\uff4e", "", ".x"]
+)
+def test_a_model_name_outside_the_safe_ascii_set_is_refused(name):
+    assert not is_model_name(name)
+
+
+@pytest.mark.parametrize("text", ["1", "10", "2026"])
+def test_a_version_is_ascii_digits_without_a_leading_zero(text):
+    assert is_version(text)
+
+
+@pytest.mark.parametrize("text", ["0", "007", "\u00b3", "\u0662", "\u0661", "1\n", "", "+1"])
+def test_anything_else_is_not_a_version(text):
+    assert not is_version(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("churn", ("churn", None)), ("churn/3", ("churn", 3)), ("churn@3", ("churn", 3))],
+)
+def test_a_model_reference_is_a_name_and_an_optional_version(text, parsed):
+    assert parse_model_ref(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "text", ["churn@\u0661", "churn@007", "../../somewhere", "churn/3/4", "a b"]
+)
+def test_a_model_reference_with_a_bad_name_or_version_is_refused(text):
+    with pytest.raises(ArtifactError):
+        parse_model_ref(text)
+
+
+def test_a_card_outside_the_store_is_never_read_through_its_name(saved_version):
+    with pytest.raises(ArtifactError, match="cannot be used as a folder name"):
+        ModelStore("models").card("../models/cancer")

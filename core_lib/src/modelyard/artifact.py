@@ -39,9 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.exceptions import ArtifactError, VersionWarning
+from modelyard.safeio import read_regular_file
 
 CARD_FILE = "model.json"
 #: Formats a model file can be saved in, and the file name of each.
+MAX_CARD_BYTES = 64 * 1024 * 1024
+"""The largest model card read; a bigger ``model.json`` is not one modelyard wrote."""
 MODEL_FILES = {"skops": "model.skops", "pickle": "model.pkl", "joblib": "model.joblib"}
 #: Formats that run code from the file when loaded.
 PICKLE_FORMATS = ("pickle", "joblib")
@@ -197,7 +200,7 @@ def read_card(folder: Path) -> ModelCard:
     """Read the model card of a version folder, refusing one that was edited."""
     path = folder / CARD_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_file(path, MAX_CARD_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise ArtifactError(f"{folder} has no {CARD_FILE}; it is not a saved model") from None
     except (OSError, ValueError) as error:
@@ -314,7 +317,13 @@ def _loads(payload: bytes, card: ModelCard, folder: Path, trusted: set[str]) -> 
         return joblib.load(io.BytesIO(payload))
     import skops.io
 
-    untrusted = skops.io.get_untrusted_types(data=payload)
+    try:
+        untrusted = skops.io.get_untrusted_types(data=payload)
+    except Exception as error:
+        raise ArtifactError(
+            f"{folder / card.model_file} is not a skops file modelyard can read "
+            f"({type(error).__name__}: {error}); save the model again"
+        ) from None
     refused = [name for name in untrusted if not _is_trusted(name, trusted)]
     if refused:
         raise ArtifactError(
@@ -322,12 +331,18 @@ def _loads(payload: bytes, card: ModelCard, folder: Path, trusted: set[str]) -> 
             f"{', '.join(refused)}. If you wrote them or trust their authors, pass "
             f"load_model(..., trusted={refused!r})"
         )
-    return skops.io.loads(payload, trusted=untrusted)
+    try:
+        return skops.io.loads(payload, trusted=untrusted)
+    except Exception as error:
+        raise ArtifactError(
+            f"{folder / card.model_file} cannot be loaded by skops "
+            f"({type(error).__name__}: {error}); save the model again"
+        ) from None
 
 
 def _read_verified(path: Path, expected: str) -> bytes:
     try:
-        payload = path.read_bytes()
+        payload = read_regular_file(path, None)
     except OSError as error:
         raise ArtifactError(f"cannot read the model file {path}: {error}") from None
     if hashlib.sha256(payload).hexdigest() != expected:

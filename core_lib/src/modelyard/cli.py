@@ -26,6 +26,8 @@ import argparse
 import json
 import os
 import sys
+import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,12 +41,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return args.handler(args)
-    except ModelyardError as error:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.handler(args)
+    except (ModelyardError, OSError) as error:
+        if args.debug:
+            traceback.print_exc()
         print(f"modelyard: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """Print a warning as one line, as errors are."""
+    print(f"modelyard: warning: {message}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="modelyard", description="Train, score and serve this project's model."
     )
     parser.add_argument("--version", action="version", version=f"modelyard {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the full traceback of an error")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     train = commands.add_parser("train", help="fit on all data and save a new model version")
@@ -131,22 +143,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from modelyard.runlog import check_writable
+    from modelyard.store import ModelStore
+
     settings = load_settings(required=True)
     model, data = settings.build_model(), settings.build_dataset()
+    ModelStore(settings.store_url).check_writable()  # before the long work, not after
+    check_writable(settings.run_dir)
     if not args.skip_score:
         _print_result(model.score(data))
-    model.train(data)
+    model.train(data, record=False)  # the record is written after the version is published
     ref = model.save()
     print(f"saved {_shown(ref.path)}")
+    if model.train_record is not None:
+        print(f"run recorded in {_shown(model.train_record)}")
     print(f"serve it with: modelyard serve {_shown(ref.path)}")
     return 0
 
 
 def _score(args: argparse.Namespace) -> int:
+    from modelyard.runlog import check_writable
+
     settings = load_settings(required=True)
-    result = settings.build_model().score(settings.build_dataset(), cv=args.cv)
+    model, data = settings.build_model(), settings.build_dataset()
+    check_writable(settings.run_dir)  # before the long work, not after
+    result = model.score(data, cv=args.cv)
     _print_result(result)
-    print(f"run recorded in {_shown(settings.run_dir)}")
+    if result.run_record is not None:
+        print(f"run recorded in {_shown(settings.run_dir)}")
     _write_report(result, settings.run_dir)
     return 0
 
@@ -305,13 +329,11 @@ def _models_list(args: argparse.Namespace) -> int:
 
 
 def _models_show(args: argparse.Namespace) -> int:
-    from modelyard.store import ModelStore
+    from modelyard.store import ModelStore, parse_model_ref
 
-    name, _, version = args.model.partition("@")
-    if version and not version.isdigit():
-        raise ModelyardError(f"'{args.model}': the version after @ must be a number, as in NAME@3")
+    name, version = parse_model_ref(args.model)
     store = ModelStore(args.store or load_settings().store_url)
-    card = store.card(name, int(version) if version else None)
+    card = store.card(name, version)
     print(json.dumps(card.to_dict(), indent=2))
     return 0
 

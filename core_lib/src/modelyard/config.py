@@ -17,7 +17,9 @@ folder holding the pyproject.toml. An unknown key or a bad value is one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -86,6 +88,7 @@ class Settings:
         from modelyard.model import Model
 
         factory = _import(self._required("model"), "model")
+        _check_factory(factory, self.model)
         model = factory()
         if not isinstance(model, Model):
             raise ConfigError(
@@ -126,7 +129,7 @@ def find_pyproject(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "modelyard" in _read_toml(candidate).get("tool", {}):
+        if candidate.is_file() and _has_table(_read_toml(candidate), candidate):
             return candidate
     return None
 
@@ -380,5 +383,52 @@ def _import(target: str, key: str) -> Any:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"cannot read {path}: it is not UTF-8 text ({error.reason})") from None
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from error
+
+
+def _has_table(document: dict[str, Any], path: Path) -> bool:
+    """Whether ``document`` has a ``[tool.modelyard]`` table; raise if it is not a table."""
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict) or "modelyard" not in tool:
+        return False
+    if not isinstance(tool["modelyard"], dict):
+        raise ConfigError(
+            f"{path}: tool.modelyard is {type(tool['modelyard']).__name__}, not a table; "
+            'write it as [tool.modelyard] with keys such as model = "pkg.model:build_model"'
+        )
+    return True
+
+
+def _check_factory(factory: Any, target: str | None) -> None:
+    """Refuse a model factory that cannot be one before calling it.
+
+    A factory is the project's own code: a function or a Model subclass that
+    needs no arguments. Built-in and standard-library callables (``os:system``)
+    are refused without being called, whatever their signature.
+    """
+    from modelyard.model import Model
+
+    inner = factory.func if isinstance(factory, functools.partial) else factory
+    module = (getattr(inner, "__module__", None) or "").partition(".")[0]
+    problem = None
+    if not callable(factory):
+        problem = "it is not callable"
+    elif inspect.isbuiltin(inner) or module in sys.stdlib_module_names or module == "builtins":
+        problem = "it is part of Python, not a factory of the project"
+    elif isinstance(factory, type) and not issubclass(factory, Model):
+        problem = "it is a class that is not a modelyard.Model"
+    else:
+        try:
+            inspect.signature(factory).bind()
+        except TypeError:
+            problem = "it needs arguments"
+        except ValueError:
+            pass  # no signature to check; the result is checked instead
+    if problem:
+        raise ConfigError(
+            f"[tool.modelyard] model = '{target}' is not a model factory: {problem}. Name a "
+            "function of your project that takes no arguments and returns a modelyard.Model"
+        )

@@ -40,9 +40,25 @@ class ReleaseError(ModelyardError):
     """A release cannot be built or published: a dirty tree, no model, a version already out."""
 
 
+class FitError(ModelyardError):
+    """The estimator refused the training data; the message names the step and the column."""
+
+
+class RunLogError(ModelyardError):
+    """A run record cannot be read: it is not JSON, or a field has the wrong type."""
+
+
+class UnsafeFileError(ModelyardError, OSError):
+    """A file is a link, a device, a FIFO or a folder, or is larger than allowed."""
+
+
 class RunLogWarning(UserWarning):
     """A run record could not be written; the run itself went on."""
 
 
 class VersionWarning(UserWarning):
     """A saved model was made with other library versions than the ones loading it."""
+
+
+class StoreWarning(UserWarning):
+    """The model store holds something modelyard did not write; it is ignored."""

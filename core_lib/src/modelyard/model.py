@@ -16,6 +16,7 @@ from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifa
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
+from modelyard.fitting import estimator_errors, fit_estimator
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
 from modelyard.provenance import (
     RowHashes,
@@ -83,6 +84,7 @@ class Model:
         self.data_fingerprint: str | None = None
         self._training_rows: int | None = None
         self._train_record: Path | None = None
+        self._pending_record: tuple[RunRecord, Path] | None = None
 
     def __repr__(self) -> str:
         state = "trained" if self.is_trained else "untrained"
@@ -173,9 +175,10 @@ class Model:
     ) -> Result:
         split = data.split(test_size=test_size, random_state=seed, stratify=self.is_classifier)
         self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
-        values, predictions = measure(
-            names, self.estimator, split.x_test, split.y_test, self.classes
-        )
+        with estimator_errors(self.estimator, split.x_test, "measured"):
+            values, predictions = measure(
+                names, self.estimator, split.x_test, split.y_test, self.classes
+            )
         return Result(
             model_name=self.resolve_name(settings),
             estimator=type(self.estimator).__name__,
@@ -224,15 +227,34 @@ class Model:
             cv=folds,
         )
 
-    def train(self, data: Dataset, *, run_dir: Path | str | None = None) -> Model:
-        """Fit on all of ``data`` and write a run record; returns the model itself."""
+    def train(
+        self, data: Dataset, *, run_dir: Path | str | None = None, record: bool = True
+    ) -> Model:
+        """Fit on all of ``data`` and write a run record; returns the model itself.
+
+        With ``record=False`` the record is kept and written by the next
+        :meth:`save`, after the version is published and naming where it went:
+        what ``modelyard train`` does, so the run log never stands between a
+        fitted model and its saved version.
+        """
         settings = load_settings()
         started = utc_now()
         self._fit(data.x, data.y)
-        self._train_record = self._record(
-            "train", started, settings, run_dir, data, fingerprint=self.data_fingerprint
+        pending = self._make_record(
+            "train", started, settings, data, fingerprint=self.data_fingerprint
         )
+        folder = Path(settings.run_dir if run_dir is None else run_dir)
+        self._train_record, self._pending_record = None, None
+        if record:
+            self._train_record = write_run(pending, folder)
+        else:
+            self._pending_record = (pending, folder)
         return self
+
+    @property
+    def train_record(self) -> Path | None:
+        """Where the last training's run record was written; None if it was not (yet)."""
+        return self._train_record
 
     def gridsearch(self, data: Dataset, param_grid: Any, **options: Any) -> SearchResult:
         """Cross-validate every combination of ``param_grid``; refit the best on all of ``data``.
@@ -402,7 +424,12 @@ class Model:
                 format=format,
             ),
         )
-        attach_artifact(self._train_record, str(self.ref))
+        if self._pending_record is not None:
+            pending, folder = self._pending_record
+            self._pending_record = None
+            self._train_record = write_run(replace(pending, artifact=str(self.ref)), folder)
+        else:
+            attach_artifact(self._train_record, str(self.ref))
         return self.ref
 
     @classmethod
@@ -417,7 +444,7 @@ class Model:
         return model
 
     def _fit(self, X: Any, y: Any, fingerprint: str | None = None) -> None:
-        self.estimator.fit(X, y)
+        fit_estimator(self.estimator, X, y)
         self.schema = FeatureSchema.from_frame(X)
         self.data_fingerprint = fingerprint or data_fingerprint(X, y)
         self._training_rows = len(X)
@@ -456,12 +483,23 @@ class Model:
         settings: Settings,
         run_dir: Path | str | None,
         data: Dataset,
+        **details: Any,
+    ) -> Path | None:
+        record = self._make_record(kind, started, settings, data, **details)
+        return write_run(record, Path(settings.run_dir if run_dir is None else run_dir))
+
+    def _make_record(
+        self,
+        kind: str,
+        started: datetime,
+        settings: Settings,
+        data: Dataset,
         metrics: dict[str, float] | None = None,
         metrics_std: dict[str, float] | None = None,
         options: dict[str, Any] | None = None,
         fingerprint: str | None = None,
-    ) -> Path | None:
-        record = RunRecord.finished(
+    ) -> RunRecord:
+        return RunRecord.finished(
             kind=kind,
             started=started,
             model_name=self.resolve_name(settings),
@@ -473,7 +511,6 @@ class Model:
             data=data_summary(data, fingerprint),
             git=git_state(settings.root),
         )
-        return write_run(record, Path(settings.run_dir if run_dir is None else run_dir))
 
 
 def _split_fingerprint(hashes: RowHashes, data: Dataset, part: pd.DataFrame) -> str | None:
@@ -510,17 +547,18 @@ def _measure_fold(
     """
     fitted = _fresh(estimator)
     started = time.perf_counter()
-    fitted.fit(x.iloc[train], y.iloc[train])
+    fit_estimator(fitted, x.iloc[train], y.iloc[train])
     fit_time = time.perf_counter() - started
     classes = getattr(fitted, "classes_", None) if is_classifier else None
     started = time.perf_counter()
-    values, predictions = measure(
-        names,
-        fitted,
-        x.iloc[test],
-        y.iloc[test],
-        np.asarray(classes).tolist() if classes is not None else None,
-    )
+    with estimator_errors(fitted, x.iloc[test], "measured"):
+        values, predictions = measure(
+            names,
+            fitted,
+            x.iloc[test],
+            y.iloc[test],
+            np.asarray(classes).tolist() if classes is not None else None,
+        )
     return values, predictions, fit_time, time.perf_counter() - started
 
 

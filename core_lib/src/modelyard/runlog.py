@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import uuid
 import warnings
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelyard.exceptions import ModelyardError, RunLogWarning
+from modelyard.exceptions import ModelyardError, RunLogError, RunLogWarning
+from modelyard.safeio import read_regular_file
 
 INDEX_FILE = "index.md"
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+"""The largest run record read; a bigger file is not a record modelyard wrote."""
 
 
 def utc_now() -> datetime:
@@ -89,12 +93,17 @@ class RunRecord:
 
 
 def write_run(record: RunRecord, run_dir: Path) -> Path | None:
-    """Write ``record`` to ``run_dir/<run_id>.json``; warn and return None if that fails."""
+    """Write ``record`` to ``run_dir/<run_id>.json`` and rebuild the index.
+
+    Never raises into the run it records: if the record cannot be written it
+    warns (:class:`~modelyard.exceptions.RunLogWarning`) and returns None, so a
+    caller can tell whether it was recorded.
+    """
     path = Path(run_dir) / f"{record.run_id}.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_text(path, json.dumps(record.to_dict(), indent=2) + "\n")
-    except OSError as error:
+    except (OSError, TypeError, ValueError) as error:
         warnings.warn(
             f"run record {record.run_id} was not written to {run_dir}: {error}. "
             "The run itself succeeded; set run_dir to a writable folder to keep records",
@@ -104,6 +113,24 @@ def write_run(record: RunRecord, run_dir: Path) -> Path | None:
         return None
     _refresh_index(Path(run_dir))
     return path
+
+
+def check_writable(run_dir: Path | str) -> None:
+    """Prove records can be written to ``run_dir`` with a probe file; before long work.
+
+    Raises:
+        RunLogError: the folder cannot be created or written.
+    """
+    folder = Path(run_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as error:
+        raise RunLogError(
+            f"the run folder {folder} cannot be written ({error.strerror or error}); "
+            "set run_dir (or MODELYARD_RUN_DIR) to a folder you can write"
+        ) from None
 
 
 def log_run(
@@ -128,20 +155,43 @@ def log_run(
 
 
 def read_run(path: Path) -> RunRecord:
-    """Read a record written by :func:`write_run`."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    known = {f.name for f in fields(RunRecord)}
-    return RunRecord(**{key: value for key, value in data.items() if key in known})
+    """Read a record written by :func:`write_run`, checking every field's type.
+
+    Raises:
+        RunLogError: the file cannot be read, is not UTF-8 JSON, is not an
+            object, or a field is missing or has the wrong type.
+    """
+    try:
+        data = json.loads(read_regular_file(path, MAX_RECORD_BYTES).decode("utf-8"))
+    except (OSError, ValueError) as error:
+        raise RunLogError(f"the run record {path} cannot be read: {error}") from None
+    if not isinstance(data, dict):
+        raise RunLogError(f"the run record {path} is not a JSON object")
+    known = {key: value for key, value in data.items() if key in _FIELD_CHECKS}
+    for name, (check, expected) in _FIELD_CHECKS.items():
+        if name not in known:
+            if name in _REQUIRED:
+                raise RunLogError(f"the run record {path} has no '{name}'")
+        elif not check(known[name]):
+            raise RunLogError(
+                f"the run record {path} has {name} = {_short(known[name])}; expected {expected}"
+            )
+    return RunRecord(**known)
 
 
 def list_runs(run_dir: Path | str) -> list[RunRecord]:
-    """Every readable record in ``run_dir``, oldest first (unreadable files are skipped)."""
+    """Every readable record in ``run_dir``, oldest first.
+
+    A file that is not a valid record is skipped with a
+    :class:`~modelyard.exceptions.RunLogWarning` naming it, so one bad file
+    never hides the others or stops a run.
+    """
     records = []
     for path in sorted(Path(run_dir).glob("*.json")):
         try:
             records.append(read_run(path))
-        except (OSError, ValueError, TypeError):
-            continue
+        except RunLogError as error:
+            warnings.warn(f"{error}; it is skipped", RunLogWarning, stacklevel=2)
     return sorted(records, key=lambda record: (record.started, record.run_id))
 
 
@@ -172,7 +222,7 @@ def attach_artifact(path: Path | None, artifact: str) -> None:
     try:
         record = replace(read_run(path), artifact=artifact)
         _write_text(path, json.dumps(record.to_dict(), indent=2) + "\n")
-    except (OSError, ValueError, TypeError) as error:
+    except (OSError, ValueError, TypeError, RunLogError) as error:
         warnings.warn(f"run record {path} was not updated: {error}", RunLogWarning, stacklevel=3)
         return
     _refresh_index(path.parent)
@@ -206,7 +256,7 @@ def render_index(records: list[RunRecord]) -> str:
 def _refresh_index(run_dir: Path) -> None:
     try:
         _write_text(run_dir / INDEX_FILE, render_index(list_runs(run_dir)))
-    except OSError as error:
+    except (OSError, ValueError, TypeError) as error:
         warnings.warn(
             f"the run index {run_dir / INDEX_FILE} was not updated: {error}",
             RunLogWarning,
@@ -222,3 +272,65 @@ def _write_text(path: Path, text: str) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_numbers(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(key, str) and _is_number(number) for key, number in value.items()
+    )
+
+
+def _is_optional_text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_optional_mapping(value: Any) -> bool:
+    return value is None or isinstance(value, dict)
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+_FIELD_CHECKS = {
+    "run_id": (lambda value: isinstance(value, str) and bool(value), "a non-empty string"),
+    "kind": (_is_text, "a string"),
+    "model_name": (_is_text, "a string"),
+    "estimator": (_is_text, "a string"),
+    "started": (_is_time, "an ISO-8601 time"),
+    "ended": (_is_time, "an ISO-8601 time"),
+    "duration_s": (_is_number, "a number of seconds"),
+    "params": (_is_mapping, "an object"),
+    "metrics": (_is_numbers, "an object of numbers"),
+    "data": (_is_mapping, "an object"),
+    "artifact": (_is_optional_text, "a string or null"),
+    "metrics_std": (_is_numbers, "an object of numbers"),
+    "options": (_is_mapping, "an object"),
+    "git": (_is_optional_mapping, "an object or null"),
+}
+_REQUIRED = {
+    f.name for f in fields(RunRecord) if f.default is MISSING and f.default_factory is MISSING
+}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -39,6 +39,7 @@ import shutil
 import socket
 import tempfile
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -46,12 +47,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelyard.artifact import CARD_FILE, MODEL_FILES, ModelCard, read_artifact, read_card
-from modelyard.exceptions import ArtifactError
+from modelyard.exceptions import ArtifactError, StoreWarning
 
 if TYPE_CHECKING:
     from modelyard.model import Model
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_VERSION = re.compile(r"[1-9][0-9]*")
 _STAGING = ".staging"
 _CLAIM = ".claim"
 _MAX_ATTEMPTS = 1000
@@ -73,14 +75,44 @@ class ModelRef:
         return str(self.path)
 
 
+def is_model_name(text: object) -> bool:
+    """Whether ``text`` is a model name: ASCII letters, digits, ``-``, ``_``, ``.``; no ``..``."""
+    return isinstance(text, str) and _NAME.fullmatch(text) is not None and ".." not in text
+
+
+def is_version(text: object) -> bool:
+    """Whether ``text`` is a version as the store writes it: ASCII digits, no leading zero."""
+    return isinstance(text, str) and _VERSION.fullmatch(text) is not None
+
+
 def check_name(name: str) -> str:
     """Return ``name`` if it can name a folder in the store, else raise ArtifactError."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not is_model_name(name):
         raise ArtifactError(
-            f"model name {name!r} cannot be used as a folder name; use letters, digits, "
+            f"model name {name!r} cannot be used as a folder name; use ASCII letters, digits, "
             "'-', '_' and '.', starting with a letter or digit"
         )
     return name
+
+
+def parse_model_ref(text: str) -> tuple[str, int | None]:
+    """Split ``NAME``, ``NAME/3`` or ``NAME@3`` into the name and the version (None: latest).
+
+    Raises:
+        ArtifactError: the name or the version is not one the store writes.
+    """
+    name, version = text, None
+    for separator in ("@", "/"):
+        if separator in text:
+            name, _, number = text.partition(separator)
+            if not is_version(number):
+                raise ArtifactError(
+                    f"'{text}': the version after {separator} must be a number, in ASCII digits "
+                    "without leading zeros, as in NAME@3"
+                )
+            version = int(number)
+            break
+    return check_name(name), version
 
 
 def is_url(location: str | Path) -> bool:
@@ -119,18 +151,58 @@ class ModelStore:
         return f"{type(self).__name__}({str(self.root)!r})"
 
     def versions(self, name: str) -> list[int]:
-        """Saved version numbers of ``name``, oldest first."""
+        """Saved version numbers of ``name``, oldest first.
+
+        Only what a save writes counts as a version: a folder named by ASCII
+        digits without a leading zero, holding a model card, inside the store.
+        Anything else in the model's folder (``007``, ``³``, an empty ``2/``, a
+        link leading out of the store) is ignored with a
+        :class:`~modelyard.exceptions.StoreWarning`.
+        """
+        return self._versions(check_name(name), warn=True)
+
+    def _versions(self, name: str, *, warn: bool) -> list[int]:
         folder = Path(self.root) / name
         if not folder.is_dir():
             return []
-        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+        found = []
+        for entry in folder.iterdir():
+            problem = self._odd_version(entry)
+            if problem is None:
+                found.append(int(entry.name))
+            elif problem and warn:
+                warnings.warn(
+                    f"{entry} is ignored: {problem}; the store only reads what it wrote",
+                    StoreWarning,
+                    stacklevel=3,
+                )
+        return sorted(found)
+
+    def _odd_version(self, entry: Path) -> str | None:
+        """Why ``entry`` is not a version ('' to skip it quietly); None if it is one."""
+        if entry.name.startswith("."):
+            return ""
+        if not is_version(entry.name):
+            return "a version is named by ASCII digits without a leading zero"
+        if entry.is_symlink() and not _inside(entry, Path(self.root)):
+            return "it is a link leading out of the store"
+        if not entry.is_dir():
+            return "it is not a folder"
+        card = entry / CARD_FILE
+        if not card.is_file():
+            return f"its {CARD_FILE} is not a regular file" if card.exists() else f"no {CARD_FILE}"
+        return None
 
     def names(self) -> list[str]:
         """Names of the models in the store."""
         root = Path(self.root)
         if not root.is_dir():
             return []
-        return sorted(p.name for p in root.iterdir() if p.is_dir() and self.versions(p.name))
+        return sorted(
+            p.name
+            for p in root.iterdir()
+            if is_model_name(p.name) and p.is_dir() and self._versions(p.name, warn=False)
+        )
 
     def publish(self, name: str, write: Callable[[Path, int], ModelCard]) -> ModelRef:
         """Write a new version of ``name`` atomically and return where it went.
@@ -162,6 +234,7 @@ class ModelStore:
 
     def resolve(self, name: str, version: int | None = None) -> Path | str:
         """Location of ``name`` at ``version`` (the latest when None)."""
+        check_name(name)
         versions = self.versions(name)
         if not versions:
             raise ArtifactError(
@@ -182,13 +255,47 @@ class ModelStore:
         with self.fetch(self.resolve(name, version)) as folder:
             return read_card(folder)
 
+    def check_writable(self) -> None:
+        """Prove a save can write here, by writing and deleting a probe file; before long work.
+
+        Raises:
+            ArtifactError: the store cannot be created or written.
+        """
+        root = Path(self.root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
+                pass
+        except OSError as error:
+            raise ArtifactError(
+                f"the model store {root} cannot be written ({error.strerror or error}); "
+                "set model_dir (or MODELYARD_MODEL_DIR) to a folder you can write"
+            ) from None
+
     @contextmanager
     def fetch(self, location: Path | str) -> Iterator[Path]:
-        """A local folder holding the version at ``location``, for as long as the block runs."""
-        yield Path(location)
+        """A local folder holding the version at ``location``, for as long as the block runs.
+
+        Raises:
+            ArtifactError: the card or the model file is a link leading out of the folder.
+        """
+        folder = Path(location)
+        for file in (CARD_FILE, *MODEL_FILES.values()):
+            if (folder / file).is_symlink() and not _inside(folder / file, folder):
+                raise ArtifactError(
+                    f"{folder / file} is a link leading out of the model's folder; the store "
+                    "only reads what it wrote. Save the model again"
+                )
+        yield folder
 
     def _location(self, name: str, version: int) -> Path | str:
         return Path(self.root) / name / str(version)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every link followed, is ``root`` or lies under it."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _rename_if_free(source: Path, target: Path) -> bool:
@@ -241,13 +348,14 @@ class ObjectStore(ModelStore):
 
     def _claimed(self, name: str) -> list[int]:
         parts = (key.split("/", 1)[0] for key in self._keys(name))
-        return sorted({int(part) for part in parts if part.isdigit()})
+        return sorted({int(part) for part in parts if is_version(part)})
 
     def versions(self, name: str) -> list[int]:
         """Published version numbers of ``name`` (those whose card exists), oldest first."""
+        check_name(name)
         cards = (key.split("/") for key in self._keys(name))
         return sorted(
-            int(k[0]) for k in cards if len(k) == 2 and k[0].isdigit() and k[1] == CARD_FILE
+            int(k[0]) for k in cards if len(k) == 2 and is_version(k[0]) and k[1] == CARD_FILE
         )
 
     def names(self) -> list[str]:
@@ -258,7 +366,7 @@ class ObjectStore(ModelStore):
         except FileNotFoundError:
             return []
         names = (entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
-        return sorted(n for n in names if _NAME.match(n) and self.versions(n))
+        return sorted(n for n in names if is_model_name(n) and self.versions(n))
 
     def publish(self, name: str, write: Callable[[Path, int], ModelCard]) -> ModelRef:
         """Claim the next free version, upload the artifact, and publish it by its card."""
@@ -283,6 +391,24 @@ class ObjectStore(ModelStore):
                     )
                 return ModelRef(name, version, self._location(name, version))
         raise ArtifactError(f"could not find a free version number for {name!r} in {self.root}")
+
+    def check_writable(self) -> None:
+        """Prove a save can write here (credentials, permissions) with a probe object.
+
+        Raises:
+            ArtifactError: the probe cannot be written or deleted.
+        """
+        probe = self._p(f".probe-{uuid.uuid4().hex}")
+        try:
+            self.fs.pipe_file(probe, b"modelyard write check")
+            self.fs.rm_file(probe)
+        except Exception as error:
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise ArtifactError(
+                f"the model store {self.root} cannot be written ({type(error).__name__}: "
+                f"{reason}); check its credentials (for S3: AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, or storage options) and permissions"
+            ) from None
 
     def _create(self, path: str, data: bytes) -> bool:
         """Create ``path`` only if it does not exist; False if it does."""
@@ -339,9 +465,14 @@ def _declared_model_file(card: bytes) -> str | None:
 
 def _split_version(text: str) -> tuple[str, int | None]:
     base, at, version = text.rpartition("@")
-    if at and version.isdigit():
-        return base, int(version)
-    return text, None
+    if not at:
+        return text, None
+    if not is_version(version):
+        raise ArtifactError(
+            f"'{text}': the version after @ must be a number, in ASCII digits without "
+            "leading zeros, as in models/NAME@3"
+        )
+    return base, int(version)
 
 
 def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) -> Path | str:
@@ -357,7 +488,7 @@ def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) ->
     base, version = _split_version(text)
     parent, _, name = base.rpartition("/")
     if is_url(base):
-        if version is None and name.isdigit():
+        if version is None and is_version(name):
             grand, _, model = parent.rpartition("/")
             store = ModelStore(grand, storage_options)
             if int(name) in store.versions(model):
@@ -370,8 +501,12 @@ def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) ->
     if version is not None:
         return ModelStore(path.parent).resolve(path.name, version)
     if (path / CARD_FILE).is_file():
+        if is_version(path.name) and not _inside(path, path.parent.parent):
+            raise ArtifactError(
+                f"{path} is a link leading out of its store; the store only reads what it wrote"
+            )
         return path
-    if path.is_dir() and ModelStore(path.parent).versions(path.name):
+    if path.is_dir() and is_model_name(path.name) and ModelStore(path.parent).versions(path.name):
         return ModelStore(path.parent).resolve(path.name)
     from modelyard.packaged import find_packaged_model
 
