@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
 import threading
 import time
 
 import httpx
+from serving_support import log_of
 
 #: Seconds a test waits for the server to close a connection (its deadline is one second).
 CLOSE_WAIT = 20
@@ -109,6 +112,26 @@ def test_a_connection_that_never_finishes_its_body_is_closed(serve_with_deadline
 
     assert _closed_by_server(sock)
     sock.close()
+
+
+def test_a_body_cut_off_by_its_deadline_is_logged_as_499_without_a_traceback(
+    serve_with_deadlines,
+):
+    url, server = serve_with_deadlines()
+    sock = _connect(url)
+    sock.sendall(
+        b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\nX-Request-ID: cut-off-1\r\n\r\n" + b'{"rows": ['
+    )
+    _closed_by_server(sock)
+    sock.close()
+
+    server.send_signal(signal.SIGTERM)
+    log = log_of(server)
+
+    [entry] = [json.loads(line) for line in log.splitlines() if '"cut-off-1"' in line]
+    assert entry["status"] == 499
+    assert "Traceback" not in log and "traceback" not in log
 
 
 def test_a_kept_alive_connection_still_serves_requests_within_the_deadlines(serve_with_deadlines):

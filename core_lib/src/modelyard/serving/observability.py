@@ -19,6 +19,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.requests import ClientDisconnect
 
 access_log = logging.getLogger("modelyard.access")
 logger = logging.getLogger("modelyard.serving")
@@ -130,6 +131,8 @@ class RequestMiddleware:
         except BodyTooLarge:
             if not response_started:
                 await _send_json(send_with_id, 413, _too_large(self.max_body_bytes))
+        except ClientDisconnect:
+            status = 499  # the client left, or a deadline cut it off, before its body was in
         except Exception:
             logger.exception("request %s failed", request_id, extra={"request_id": request_id})
             if not response_started:
