@@ -12,7 +12,6 @@ from modelyard.exceptions import ConfigError
 from modelyard.serving.app import MODEL_ENV
 from modelyard.serving.limits import max_in_flight
 from modelyard.serving.observability import MULTIPROCESS_ENV
-from modelyard.serving.protocol import DeadlineProtocol, deadlines
 from modelyard.store import locate
 
 #: Seconds a SIGTERM waits for requests in flight before the worker stops anyway.
@@ -35,6 +34,8 @@ def serve(
     closed (:mod:`modelyard.serving.protocol`).
     """
     import uvicorn
+
+    from modelyard.serving.protocol import DeadlineProtocol, deadlines  # imports uvicorn
 
     check_listen(port, workers)
     deadlines(), max_in_flight()  # a bad setting is one error here, not one per worker
