@@ -256,3 +256,25 @@ def synthetic_classification(rows: int, features: int, informative: int):
             return frame
 
     return Synthetic()
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started with ``start_new_session=True``, and every process in its group.
+
+    SIGTERM to the group first (uvicorn finishes requests in flight), SIGKILL if it
+    is not gone within ``timeout`` seconds, then a last SIGKILL for children a
+    dead supervisor left behind.
+    """
+    import contextlib
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

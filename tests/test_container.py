@@ -1,7 +1,7 @@
 """The baked project's image builds, runs as a non-root user and serves predictions over HTTP.
 
 Two images from the one Dockerfile: the default target with the trained model baked in,
-and the ``server`` target, which loads the model named by MODELYARD_MODEL at start.
+and the ``server`` target, which loads the model named by MODELYARD_SERVE_MODEL at start.
 The task-specific parts (the rows sent, what the model predicts) come from fixtures.
 """
 
@@ -179,7 +179,7 @@ def test_server_image_loads_the_model_named_at_start(
         "-v",
         f"{baked / 'models'}:/models:ro",
         "-e",
-        f"MODELYARD_MODEL=/models/{PROJECT}@1",
+        f"MODELYARD_SERVE_MODEL=/models/{PROJECT}@1",
     )
     try:
         wait_for_http(f"{url}/health/ready")

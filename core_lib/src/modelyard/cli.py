@@ -93,8 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "model",
         nargs="?",
-        default=os.environ.get("MODELYARD_MODEL"),
-        help="what `modelyard train` printed (default: $MODELYARD_MODEL, else the latest "
+        default=os.environ.get("MODELYARD_SERVE_MODEL"),
+        help="what `modelyard train` printed (default: $MODELYARD_SERVE_MODEL, else the latest "
         "version of this project's model)",
     )
     # String defaults go through type=int too, so a bad $MODELYARD_PORT is a usage error.
@@ -383,7 +383,9 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from modelyard.serving import serve
+    from modelyard.serving.server import check_listen
 
+    check_listen(args.port, args.workers)  # before the project is read
     model = args.model
     if model is None:
         settings = load_settings(required=True)

@@ -147,3 +147,23 @@ def serve_model(start_server, saved_classifier) -> Callable[..., tuple[str, subp
 def slow_server(start_server) -> tuple[str, subprocess.Popen]:
     """A server whose model takes two seconds per batch (see slow_server.py)."""
     return start_server(str(HERE / "slow_server.py"))
+
+
+@pytest.fixture
+def big_body() -> bytes:
+    """A /predict body of about 4 MiB (far over the size parsed in place): many empty rows."""
+    return b'{"rows":[' + b",".join([b"{}"] * (4 * 2**20 // 3)) + b"]}"
+
+
+@pytest.fixture
+def serve_with_deadlines(serve_model) -> Callable[..., tuple[str, subprocess.Popen]]:
+    """``modelyard serve`` whose connections must send headers and body within one second."""
+    return lambda **env: serve_model(
+        MODELYARD_HEADER_TIMEOUT="1", MODELYARD_BODY_TIMEOUT="1", **env
+    )
+
+
+@pytest.fixture
+def serve_one_at_a_time(start_server) -> tuple[str, subprocess.Popen]:
+    """The slow server (two seconds a prediction) with at most one request in flight."""
+    return start_server(str(HERE / "slow_server.py"), env={"MODELYARD_MAX_IN_FLIGHT": "1"})

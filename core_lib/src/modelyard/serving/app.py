@@ -2,7 +2,7 @@
 
 Everything that depends only on the model is built once, when the app is
 created: the request validators and the OpenAPI schema (from the model card's
-feature schema, so ``/docs`` shows the real feature names and types), the
+feature schema, so ``/openapi.json`` gives the real feature names and types), the
 column order, and whether the estimator can take plain arrays. A request does
 only its own work: validate, convert, predict, encode.
 
@@ -30,12 +30,13 @@ from modelyard.artifact import ModelCard, library_versions, read_card
 from modelyard.exceptions import ConfigError, NotTrainedError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
+from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
 from modelyard.store import ModelStore, load_model, locate
 
-MODEL_ENV = "MODELYARD_MODEL"
+MODEL_ENV = "MODELYARD_SERVE_MODEL"
 MAX_ROWS_ENV = "MODELYARD_MAX_ROWS"
 MAX_BODY_ENV = "MODELYARD_MAX_BODY_BYTES"
 DEFAULT_MAX_ROWS = 10_000
@@ -125,6 +126,7 @@ def create_app(
         max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
     )
     parser = RequestParser(served.schema, max_rows=limits[0])
+    bodies = BodyParser(parser, served.schema)  # big bodies are parsed off the event loop
     if isinstance(model, Model):  # already in memory: ready at once, with or without lifespan
         served.load(model)
 
@@ -133,6 +135,7 @@ def create_app(
         if not served.ready.is_set():
             threading.Thread(target=_load, args=(served, loader), daemon=True).start()
         yield
+        bodies.close()
 
     app = FastAPI(
         title=f"{served.name} model",
@@ -140,14 +143,18 @@ def create_app(
         description=f"Predictions from the {served.info['task']} model '{served.name}', "
         "served by modelyard.",
         lifespan=lifespan,
+        redirect_slashes=False,  # its redirect would name the client's Host header
+        docs_url=None,  # the docs pages load scripts from the internet; /openapi.json stays
+        redoc_url=None,
     )
     metrics = Metrics(
         ["/health", "/health/live", "/health/ready", "/metadata", "/metrics", "/predict"]
     )
+    app.add_middleware(InFlightLimit, limit=max_in_flight())
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     _add_health(app, served)
     _add_metadata(app, served, limits)
-    _add_predict(app, served, parser)
+    _add_predict(app, served, bodies)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -159,7 +166,7 @@ def create_app(
 
 
 def create_app_from_env() -> FastAPI:
-    """Build the app for the model named by the ``MODELYARD_MODEL`` environment variable.
+    """Build the app for the model named by the ``MODELYARD_SERVE_MODEL`` environment variable.
 
     This is the factory ``modelyard serve`` gives uvicorn, so every worker
     process loads the model itself.
@@ -262,7 +269,7 @@ def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> Non
         return Response(encoded, media_type=_JSON)
 
 
-def _add_predict(app: FastAPI, served: _Served, parser: RequestParser) -> None:
+def _add_predict(app: FastAPI, served: _Served, parser: BodyParser) -> None:
     errors = {
         413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
@@ -293,7 +300,7 @@ def _add_predict(app: FastAPI, served: _Served, parser: RequestParser) -> None:
         if predictor is None:
             return _refuse(503, "not_ready", "the model is still loading; retry shortly")
         try:
-            parsed = parser.parse(await request.body())
+            parsed = await parser.parse(await request.body())
         except RequestError as error:
             return Response(json.dumps({"detail": error.details}), error.status, media_type=_JSON)
         if parsed.probabilities and not predictor.has_probabilities:

@@ -19,12 +19,17 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.requests import ClientDisconnect
 
 access_log = logging.getLogger("modelyard.access")
 logger = logging.getLogger("modelyard.serving")
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+#: Longest string value a log line keeps; longer ones are cut and marked (a traceback is
+#: cut line by line, and to its last lines).
+LOG_VALUE_LIMIT = 2000
+_TRACEBACK_LINES = 60
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 Scope = dict[str, Any]
@@ -126,6 +131,8 @@ class RequestMiddleware:
         except BodyTooLarge:
             if not response_started:
                 await _send_json(send_with_id, 413, _too_large(self.max_body_bytes))
+        except ClientDisconnect:
+            status = 499  # the client left, or a deadline cut it off, before its body was in
         except Exception:
             logger.exception("request %s failed", request_id, extra={"request_id": request_id})
             if not response_started:
@@ -212,7 +219,12 @@ def _request_id(scope: Scope) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per log line: time, level, logger, message, extra fields, traceback."""
+    """One JSON object per log line: time, level, logger, message, extra fields, traceback.
+
+    A string value longer than :data:`LOG_VALUE_LIMIT` characters (a huge field
+    quoted in an exception's message, say) is cut there and marked with how
+    long it was, so one request cannot write megabytes into the log.
+    """
 
     _FIELDS = ("request_id", "method", "path", "status", "duration_ms", "client")
 
@@ -225,12 +237,29 @@ class JsonFormatter(logging.Formatter):
         }
         message = record.getMessage()
         if message:
-            line["message"] = message
+            line["message"] = truncated(message)
         for field in self._FIELDS:
             if hasattr(record, field):
-                line[field] = getattr(record, field)
+                value = getattr(record, field)
+                line[field] = truncated(value) if isinstance(value, str) else value
         if record.exc_info:
-            line["traceback"] = self.formatException(record.exc_info)
+            line["traceback"] = _short_traceback(self.formatException(record.exc_info))
         return json.dumps(line, default=str)
 
     converter = time.gmtime  # type: ignore[assignment]
+
+
+def truncated(text: str, limit: int = LOG_VALUE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, with a marker saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [truncated: {len(text):,} characters]"
+
+
+def _short_traceback(text: str) -> str:
+    """A traceback with each line truncated, and only its last lines if it is very long."""
+    lines = [truncated(line) for line in text.splitlines()]
+    if len(lines) > _TRACEBACK_LINES:
+        cut = len(lines) - _TRACEBACK_LINES
+        lines = [f"... [{cut:,} traceback lines left out]", *lines[-_TRACEBACK_LINES:]]
+    return "\n".join(lines)

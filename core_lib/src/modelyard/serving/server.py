@@ -8,7 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from modelyard.exceptions import ConfigError
 from modelyard.serving.app import MODEL_ENV
+from modelyard.serving.limits import max_in_flight
 from modelyard.serving.observability import MULTIPROCESS_ENV
 from modelyard.store import locate
 
@@ -28,10 +30,15 @@ def serve(
     workers, Prometheus metrics are kept in a shared folder (a fresh temporary
     one unless ``PROMETHEUS_MULTIPROC_DIR`` names one) so ``/metrics`` counts
     every worker's requests. On SIGTERM, requests in flight are finished first
-    (for up to 30 s).
+    (for up to 30 s). Connections that do not send their request in time are
+    closed (:mod:`modelyard.serving.protocol`).
     """
     import uvicorn
 
+    from modelyard.serving.protocol import DeadlineProtocol, deadlines  # imports uvicorn
+
+    check_listen(port, workers)
+    deadlines(), max_in_flight()  # a bad setting is one error here, not one per worker
     os.environ[MODEL_ENV] = str(locate(model))
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="modelyard-metrics-")
@@ -49,8 +56,19 @@ def serve(
         access_log=False,  # modelyard writes its own, as JSON
         log_config=log_config(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        http=DeadlineProtocol,
         **options,
     )
+
+
+def check_listen(port: int, workers: int) -> None:
+    """Refuse a port outside 1..65535 or fewer than one worker, with a one-line error."""
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"port must be from 1 to 65535, not {port}; use --port or MODELYARD_PORT")
+    if workers < 1:
+        raise ConfigError(
+            f"workers must be at least 1, not {workers}; use --workers or MODELYARD_WORKERS"
+        )
 
 
 def log_config() -> dict[str, Any]:
