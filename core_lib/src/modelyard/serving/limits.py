@@ -2,7 +2,7 @@
 
 Two limits, both measured with ``benchmarks/load/bench.py``:
 
-- :class:`InFlightLimit` bounds the requests being worked on at once
+- :class:`InFlightLimit` bounds the requests a worker works on at once
   (``MODELYARD_MAX_IN_FLIGHT``, default 32). One more is answered at once with
   503 and ``Retry-After``, before its body is read. The health endpoints never
   count and are never refused, so an orchestrator's probe is answered however
