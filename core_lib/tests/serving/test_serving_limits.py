@@ -1,4 +1,4 @@
-"""The server stays responsive under load it should refuse: a real server on a real socket."""
+"""The server stays responsive under load it should refuse: real servers on real sockets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import time
 
 import httpx
 from serving_support import log_of
+
+from modelyard.serving.limits import BIG_BODY_BYTES
 
 #: Seconds a test waits for the server to close a connection (its deadline is one second).
 CLOSE_WAIT = 20
@@ -140,3 +142,15 @@ def test_a_kept_alive_connection_still_serves_requests_within_the_deadlines(serv
         answers = [client.get("/health/live").status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]
+
+
+def test_a_body_parsed_in_the_parsing_process_gets_the_same_predictions(
+    client, binary_data, trained_classifier
+):
+    rows = binary_data.x.head(2000).to_dict(orient="records")
+    body = json.dumps({"rows": rows}).encode()
+    assert len(body) > BIG_BODY_BYTES
+
+    answer = client.post("/predict", content=body, headers={"Content-Type": "application/json"})
+
+    assert answer.json()["predictions"] == trained_classifier.predict(rows).tolist()
