@@ -9,8 +9,10 @@ import threading
 import time
 
 import httpx
+import pytest
 from serving_support import log_of
 
+from modelyard.cli import main
 from modelyard.serving.limits import BIG_BODY_BYTES
 
 #: Seconds a test waits for the server to close a connection (its deadline is one second).
@@ -154,3 +156,20 @@ def test_a_body_parsed_in_the_parsing_process_gets_the_same_predictions(
     answer = client.post("/predict", content=body, headers={"Content-Type": "application/json"})
 
     assert answer.json()["predictions"] == trained_classifier.predict(rows).tolist()
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["MODELYARD_HEADER_TIMEOUT", "MODELYARD_BODY_TIMEOUT", "MODELYARD_MAX_IN_FLIGHT"],
+)
+@pytest.mark.parametrize("value", ["soon", "0", "-5"])
+def test_serve_refuses_a_limit_that_is_not_positive(
+    setting, value, monkeypatch, capsys, fresh_deadlines
+):
+    monkeypatch.setenv(setting, value)
+
+    status = main(["serve", "models/anything"])
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert error.count("\n") == 1 and setting in error
