@@ -93,6 +93,10 @@ class BodyParser:
     on the first big body and builds its own parser from ``schema``.
     Big bodies queue for it one at a time. If the process dies (say, killed
     for memory), the request gets a 503 and the next big body starts a new one.
+
+    The process is started the ``spawn`` way (no copy of the server's threads
+    and locks), so, as with any multiprocessing, a script that starts the server
+    itself must do so under ``if __name__ == "__main__":``.
     """
 
     def __init__(self, parser: RequestParser, schema: FeatureSchema, *, big: int = BIG_BODY_BYTES):
