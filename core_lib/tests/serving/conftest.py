@@ -167,3 +167,13 @@ def serve_with_deadlines(serve_model) -> Callable[..., tuple[str, subprocess.Pop
 def serve_one_at_a_time(start_server) -> tuple[str, subprocess.Popen]:
     """The slow server (two seconds a prediction) with at most one request in flight."""
     return start_server(str(HERE / "slow_server.py"), env={"MODELYARD_MAX_IN_FLIGHT": "1"})
+
+
+@pytest.fixture
+def fresh_deadlines() -> Iterator[None]:
+    """Let this test's environment decide the deadlines (they are read once per process)."""
+    from modelyard.serving.protocol import deadlines
+
+    deadlines.cache_clear()
+    yield
+    deadlines.cache_clear()

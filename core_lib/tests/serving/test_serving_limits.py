@@ -1,4 +1,4 @@
-"""The server stays responsive under load it should refuse: a real server on a real socket."""
+"""The server stays responsive under load it should refuse: real servers on real sockets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import threading
 import time
 
 import httpx
+import pytest
 from serving_support import log_of
+
+from modelyard.cli import main
+from modelyard.serving.limits import BIG_BODY_BYTES
 
 #: Seconds a test waits for the server to close a connection (its deadline is one second).
 CLOSE_WAIT = 20
@@ -140,3 +144,32 @@ def test_a_kept_alive_connection_still_serves_requests_within_the_deadlines(serv
         answers = [client.get("/health/live").status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]
+
+
+def test_a_body_parsed_in_the_parsing_process_gets_the_same_predictions(
+    client, binary_data, trained_classifier
+):
+    rows = binary_data.x.head(2000).to_dict(orient="records")
+    body = json.dumps({"rows": rows}).encode()
+    assert len(body) > BIG_BODY_BYTES
+
+    answer = client.post("/predict", content=body, headers={"Content-Type": "application/json"})
+
+    assert answer.json()["predictions"] == trained_classifier.predict(rows).tolist()
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["MODELYARD_HEADER_TIMEOUT", "MODELYARD_BODY_TIMEOUT", "MODELYARD_MAX_IN_FLIGHT"],
+)
+@pytest.mark.parametrize("value", ["soon", "0", "-5"])
+def test_serve_refuses_a_limit_that_is_not_positive(
+    setting, value, monkeypatch, capsys, fresh_deadlines
+):
+    monkeypatch.setenv(setting, value)
+
+    status = main(["serve", "models/anything"])
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert error.count("\n") == 1 and setting in error

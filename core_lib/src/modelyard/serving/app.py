@@ -275,7 +275,10 @@ def _add_predict(app: FastAPI, served: _Served, parser: BodyParser) -> None:
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
         422: {"model": ErrorAnswer, "description": "The body does not match the features."},
         500: {"model": ErrorAnswer, "description": "The model failed; quote the request id."},
-        503: {"model": ErrorAnswer, "description": "The model is not loaded yet."},
+        503: {
+            "model": ErrorAnswer,
+            "description": "The model is not loaded yet, or the server is busy (see Retry-After).",
+        },
     }
     header = {"model": served.name, "version": served.version}
 

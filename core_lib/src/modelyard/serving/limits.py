@@ -2,7 +2,7 @@
 
 Two limits, both measured with ``benchmarks/load/bench.py``:
 
-- :class:`InFlightLimit` bounds the requests being worked on at once
+- :class:`InFlightLimit` bounds the requests a worker works on at once
   (``MODELYARD_MAX_IN_FLIGHT``, default 32). One more is answered at once with
   503 and ``Retry-After``, before its body is read. The health endpoints never
   count and are never refused, so an orchestrator's probe is answered however
@@ -93,6 +93,10 @@ class BodyParser:
     on the first big body and builds its own parser from ``schema``.
     Big bodies queue for it one at a time. If the process dies (say, killed
     for memory), the request gets a 503 and the next big body starts a new one.
+
+    The process is started the ``spawn`` way (no copy of the server's threads
+    and locks), so, as with any multiprocessing, a script that starts the server
+    itself must do so under ``if __name__ == "__main__":``.
     """
 
     def __init__(self, parser: RequestParser, schema: FeatureSchema, *, big: int = BIG_BODY_BYTES):
