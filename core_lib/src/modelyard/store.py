@@ -465,8 +465,8 @@ def _declared_model_file(card: bytes) -> str | None:
 
 def _split_version(text: str) -> tuple[str, int | None]:
     base, at, version = text.rpartition("@")
-    if not at:
-        return text, None
+    if not at or "/" in version:
+        return text, None  # no @, or an @ in a folder name before the model's
     if not is_version(version):
         raise ArtifactError(
             f"'{text}': the version after @ must be a number, in ASCII digits without "
