@@ -67,15 +67,8 @@ def test_a_run_folder_that_cannot_be_written_is_one_line_before_fitting(
 
 
 def test_an_s3_store_without_credentials_is_one_line_before_fitting(
-    fault_project, monkeypatch, capsys
+    fault_project, no_aws_credentials, monkeypatch, capsys
 ):
-    pytest.importorskip("s3fs")
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("MODELYARD_STORE", "s3://no-credentials/models")
     monkeypatch.setenv("MODELYARD_MODEL", FIT_FORBIDDEN)
 
