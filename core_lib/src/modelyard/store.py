@@ -178,6 +178,13 @@ class ModelStore:
                 )
         return sorted(found)
 
+    def _taken(self, name: str) -> list[int]:
+        """Every number a version folder of ``name`` holds, valid or not: a save skips them all."""
+        folder = Path(self.root) / name
+        if not folder.is_dir():
+            return []
+        return sorted(int(entry.name) for entry in folder.iterdir() if is_version(entry.name))
+
     def _odd_version(self, entry: Path) -> str | None:
         """Why ``entry`` is not a version ('' to skip it quietly); None if it is one."""
         if entry.name.startswith("."):
@@ -221,7 +228,7 @@ class ModelStore:
         staging = root / _STAGING / uuid.uuid4().hex
         try:
             for _ in range(_MAX_ATTEMPTS):
-                version = (self.versions(name) or [0])[-1] + 1
+                version = (self._taken(name) or [0])[-1] + 1
                 shutil.rmtree(staging, ignore_errors=True)
                 write(staging, version)
                 target = root / name / str(version)
