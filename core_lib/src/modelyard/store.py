@@ -358,12 +358,21 @@ class ObjectStore(ModelStore):
         return sorted({int(part) for part in parts if is_version(part)})
 
     def versions(self, name: str) -> list[int]:
-        """Published version numbers of ``name`` (those whose card exists), oldest first."""
+        """Published version numbers of ``name`` (those whose card exists), oldest first.
+
+        A card under a prefix that is not a version (``007/``, ``³/``) is ignored
+        with a :class:`~modelyard.exceptions.StoreWarning`.
+        """
         check_name(name)
-        cards = (key.split("/") for key in self._keys(name))
-        return sorted(
-            int(k[0]) for k in cards if len(k) == 2 and is_version(k[0]) and k[1] == CARD_FILE
-        )
+        cards = [k for k in (key.split("/") for key in self._keys(name)) if k[1:] == [CARD_FILE]]
+        for odd in sorted(k[0] for k in cards if not is_version(k[0])):
+            warnings.warn(
+                f"{self.root}/{name}/{odd} is ignored: a version is named by ASCII digits "
+                "without a leading zero; the store only reads what it wrote",
+                StoreWarning,
+                stacklevel=2,
+            )
+        return sorted(int(k[0]) for k in cards if is_version(k[0]))
 
     def names(self) -> list[str]:
         """Names of the models in the store."""
