@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import pickle
 import zipfile
 
@@ -148,3 +149,27 @@ def test_a_zip_without_schema_json_renamed_model_skops_is_one_line(saved_version
     assert main(["predict", "models/cancer", "--input", "in.csv", "--output", "out.csv"]) == 1
 
     assert "is not a skops file" in one_line_error(capsys)
+
+
+@pytest.fixture(params=["fifo", "dev-zero"])
+def unreadable_card(request, saved_version):
+    """Version 1 of 'cancer', its card replaced by a FIFO or by a link to /dev/zero."""
+    card = saved_version / CARD_FILE
+    card.unlink()
+    if request.param == "fifo":
+        os.mkfifo(card)
+    else:
+        card.symlink_to("/dev/zero")
+    return saved_version
+
+
+def test_a_card_that_is_not_a_regular_file_does_not_hang_models_list(unreadable_card, capsys):
+    assert main(["models", "list", "--store", "models"]) == 0
+
+    assert "no saved models" in capsys.readouterr().out
+
+
+def test_a_card_that_is_not_a_regular_file_does_not_hang_predict(unreadable_card, capsys):
+    assert main(["predict", "models/cancer/1", "--input", "in.csv", "--output", "out.csv"]) == 1
+
+    one_line_error(capsys)
