@@ -26,6 +26,10 @@ from support import REPO, run
 
 # The pypiserver fixture is shared with modelyard's own release tests.
 sys.path.append(str(REPO / "core_lib" / "tests"))
+# The template's Jinja extension (local_extensions.py, named in cookiecutter.json's
+# _extensions): pytest-cookies renders the answers before cookiecutter puts the template
+# on sys.path, so it must be importable already.
+sys.path.append(str(REPO))
 from index_server import running_index, upstream_index_url
 
 PROJECT = "my-model"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import pickle
 import zipfile
 
@@ -67,15 +68,8 @@ def test_a_run_folder_that_cannot_be_written_is_one_line_before_fitting(
 
 
 def test_an_s3_store_without_credentials_is_one_line_before_fitting(
-    fault_project, monkeypatch, capsys
+    fault_project, no_aws_credentials, monkeypatch, capsys
 ):
-    pytest.importorskip("s3fs")
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("MODELYARD_STORE", "s3://no-credentials/models")
     monkeypatch.setenv("MODELYARD_MODEL", FIT_FORBIDDEN)
 
@@ -155,3 +149,27 @@ def test_a_zip_without_schema_json_renamed_model_skops_is_one_line(saved_version
     assert main(["predict", "models/cancer", "--input", "in.csv", "--output", "out.csv"]) == 1
 
     assert "is not a skops file" in one_line_error(capsys)
+
+
+@pytest.fixture(params=["fifo", "dev-zero"])
+def unreadable_card(request, saved_version):
+    """Version 1 of 'cancer', its card replaced by a FIFO or by a link to /dev/zero."""
+    card = saved_version / CARD_FILE
+    card.unlink()
+    if request.param == "fifo":
+        os.mkfifo(card)
+    else:
+        card.symlink_to("/dev/zero")
+    return saved_version
+
+
+def test_a_card_that_is_not_a_regular_file_does_not_hang_models_list(unreadable_card, capsys):
+    assert main(["models", "list", "--store", "models"]) == 0
+
+    assert "no saved models" in capsys.readouterr().out
+
+
+def test_a_card_that_is_not_a_regular_file_does_not_hang_predict(unreadable_card, capsys):
+    assert main(["predict", "models/cancer/1", "--input", "in.csv", "--output", "out.csv"]) == 1
+
+    one_line_error(capsys)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
 from modelyard.cli import main
-from modelyard.exceptions import RunLogWarning
 
 
 def test_score_writes_the_report_beside_the_run_record_and_prints_where(report_project, capsys):
@@ -21,11 +20,13 @@ def test_score_writes_the_report_beside_the_run_record_and_prints_where(report_p
 def test_a_report_that_cannot_be_written_warns_and_keeps_the_scores(
     report_project, capsys, monkeypatch
 ):
-    (report_project / "blocked").write_text("a file where the run folder should be")
-    monkeypatch.setenv("MODELYARD_RUN_DIR", "blocked/runs")
+    # The run folder passed the check before fitting; only the report's own path is blocked.
+    (report_project / "blocked").write_text("a file where a folder should be")
+    monkeypatch.setattr(
+        "modelyard.report.default_report_path", lambda result, run_dir: Path("blocked/r.html")
+    )
 
-    with pytest.warns(RunLogWarning):
-        assert main(["score"]) == 0
+    assert main(["score"]) == 0
 
     captured = capsys.readouterr()
     assert "accuracy" in captured.out

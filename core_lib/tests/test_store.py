@@ -295,3 +295,22 @@ def test_a_model_reference_with_a_bad_name_or_version_is_refused(text):
 def test_a_card_outside_the_store_is_never_read_through_its_name(saved_version):
     with pytest.raises(ArtifactError, match="cannot be used as a folder name"):
         ModelStore("models").card("../models/cancer")
+
+
+def test_an_at_sign_in_a_folder_above_the_model_is_not_read_as_a_version(trained_classifier):
+    trained_classifier.save("team@host/models")
+
+    assert load_model("team@host/models/cancer").ref.version == 1
+
+
+@pytest.mark.parametrize("odd", ["a folder without a card", "a link out of the store"])
+def test_a_save_takes_the_number_after_an_ignored_version_folder(saved_version, workdir, odd):
+    ignored = saved_version.parent / "2"
+    if odd == "a link out of the store":
+        ignored.symlink_to(workdir)
+    else:
+        ignored.mkdir()
+        (ignored / "notes.txt").write_text("not a model")
+
+    with pytest.warns(StoreWarning):
+        assert load_model("models/cancer").save("models").version == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 
+import fsspec
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -12,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from modelyard import ArtifactError, Model, load_model
 from modelyard.artifact import CARD_FILE, MODEL_FILE
 from modelyard.data import demo_dataset
+from modelyard.exceptions import StoreWarning
 from modelyard.store import ModelStore, ObjectStore
 
 
@@ -139,3 +141,16 @@ def test_a_memory_store_works_like_any_other(trained_classifier, binary_data):
 def test_a_url_of_an_unknown_protocol_is_refused(trained_classifier):
     with pytest.raises(ArtifactError, match="cannot open the model store nope://"):
         trained_classifier.save("nope://bucket/models")
+
+
+@pytest.mark.parametrize("prefix", ["007", "\u00b3", "\u0662"])
+def test_a_card_under_a_prefix_that_is_not_a_version_is_ignored_with_a_warning(
+    trained_classifier, prefix
+):
+    url = f"memory://modelyard-{uuid.uuid4().hex[:8]}/models"
+    trained_classifier.save(url)
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.pipe_file(f"{root}/cancer/{prefix}/{CARD_FILE}", b"{}")
+
+    with pytest.warns(StoreWarning, match=f"{prefix} is ignored"):
+        assert ModelStore(url).versions("cancer") == [1]

@@ -17,7 +17,8 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard release            build the project's package with its trained model, upload it
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
-one line on stderr with exit status 1, never as a traceback.
+one line on stderr with exit status 1, never as a traceback; ``modelyard --debug
+COMMAND`` prints the full traceback too.
 """
 
 from __future__ import annotations

@@ -34,8 +34,10 @@ def fit_estimator(estimator: Any, x: Any, y: Any) -> Any:
 
 @contextmanager
 def estimator_errors(estimator: Any, x: Any, action: str = "fitted") -> Iterator[None]:
-    """Turn an estimator's ``ValueError`` or ``TypeError`` on ``x`` inside the block into a
-    :class:`FitError`; ``action`` says what was being done (``"fitted"``, ``"measured"``)."""
+    """Report an estimator's ``ValueError`` or ``TypeError`` on ``x`` as a :class:`FitError`.
+
+    ``action`` says what was being done when it failed (``"fitted"``, ``"measured"``).
+    """
     try:
         yield
     except (ValueError, TypeError) as error:

@@ -178,6 +178,13 @@ class ModelStore:
                 )
         return sorted(found)
 
+    def _taken(self, name: str) -> list[int]:
+        """Every number a version folder of ``name`` holds, valid or not: a save skips them all."""
+        folder = Path(self.root) / name
+        if not folder.is_dir():
+            return []
+        return sorted(int(entry.name) for entry in folder.iterdir() if is_version(entry.name))
+
     def _odd_version(self, entry: Path) -> str | None:
         """Why ``entry`` is not a version ('' to skip it quietly); None if it is one."""
         if entry.name.startswith("."):
@@ -221,7 +228,7 @@ class ModelStore:
         staging = root / _STAGING / uuid.uuid4().hex
         try:
             for _ in range(_MAX_ATTEMPTS):
-                version = (self.versions(name) or [0])[-1] + 1
+                version = (self._taken(name) or [0])[-1] + 1
                 shutil.rmtree(staging, ignore_errors=True)
                 write(staging, version)
                 target = root / name / str(version)
@@ -351,12 +358,21 @@ class ObjectStore(ModelStore):
         return sorted({int(part) for part in parts if is_version(part)})
 
     def versions(self, name: str) -> list[int]:
-        """Published version numbers of ``name`` (those whose card exists), oldest first."""
+        """Published version numbers of ``name`` (those whose card exists), oldest first.
+
+        A card under a prefix that is not a version (``007/``, ``³/``) is ignored
+        with a :class:`~modelyard.exceptions.StoreWarning`.
+        """
         check_name(name)
-        cards = (key.split("/") for key in self._keys(name))
-        return sorted(
-            int(k[0]) for k in cards if len(k) == 2 and is_version(k[0]) and k[1] == CARD_FILE
-        )
+        cards = [k for k in (key.split("/") for key in self._keys(name)) if k[1:] == [CARD_FILE]]
+        for odd in sorted(k[0] for k in cards if not is_version(k[0])):
+            warnings.warn(
+                f"{self.root}/{name}/{odd} is ignored: a version is named by ASCII digits "
+                "without a leading zero; the store only reads what it wrote",
+                StoreWarning,
+                stacklevel=2,
+            )
+        return sorted(int(k[0]) for k in cards if is_version(k[0]))
 
     def names(self) -> list[str]:
         """Names of the models in the store."""
@@ -465,8 +481,8 @@ def _declared_model_file(card: bytes) -> str | None:
 
 def _split_version(text: str) -> tuple[str, int | None]:
     base, at, version = text.rpartition("@")
-    if not at:
-        return text, None
+    if not at or "/" in version:
+        return text, None  # no @, or an @ in a folder name before the model's
     if not is_version(version):
         raise ArtifactError(
             f"'{text}': the version after @ must be a number, in ASCII digits without "
