@@ -134,3 +134,11 @@ def test_the_contract_table_says_what_training_saw(penguins):
         in table
     )
     assert "bill_length_mm     number    yes       32.1 to 59.6, median 44.45" in table
+
+
+def test_a_row_with_none_for_a_number_reads_as_missing():
+    schema = FeatureSchema.from_frame(pd.DataFrame({"a": [1.0, np.nan], "b": ["x", "y"]}))
+
+    frame = schema.validate({"a": None, "b": "x"})
+
+    assert frame["a"].dtype == np.float64 and frame["a"].isna().all()

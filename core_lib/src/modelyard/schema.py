@@ -253,8 +253,24 @@ class FeatureSchema:
         """
         frame = self._as_frame(X)
         self._check_columns(frame.columns)
-        frame = frame[self.names]
+        frame = self._missing_as_nan(frame[self.names])
         self._check_kinds(frame)
+        return frame
+
+    def _missing_as_nan(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A numeric column given only as missing values (``None``) becomes floats, NaN."""
+        empty = [
+            f.name
+            for f in self.features
+            if f.is_numeric
+            and frame[f.name].dtype == object
+            and bool(frame[f.name].isna().all())
+        ]
+        if not empty:
+            return frame
+        frame = frame.copy()
+        for name in empty:
+            frame[name] = frame[name].astype(np.float64)
         return frame
 
     def _as_frame(self, X: Any) -> pd.DataFrame:
