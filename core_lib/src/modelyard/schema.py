@@ -262,9 +262,7 @@ class FeatureSchema:
         empty = [
             f.name
             for f in self.features
-            if f.is_numeric
-            and frame[f.name].dtype == object
-            and bool(frame[f.name].isna().all())
+            if f.is_numeric and frame[f.name].dtype == object and bool(frame[f.name].isna().all())
         ]
         if not empty:
             return frame

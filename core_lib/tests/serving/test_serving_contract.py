@@ -207,6 +207,7 @@ def test_a_refusal_keeps_its_counts_across_the_parsing_process(train_penguins):
 def test_python_and_the_api_agree_on_a_row_given_with_none(trained_penguins, penguins_client):
     row = _row(bill_length_mm=None, body_mass_g=None, sex=None)
 
-    assert trained_penguins.predict(row).tolist() == _predict(penguins_client, row).json()[
-        "predictions"
-    ]
+    assert (
+        trained_penguins.predict(row).tolist()
+        == _predict(penguins_client, row).json()["predictions"]
+    )
