@@ -223,3 +223,28 @@ def test_rows_with_missing_values_score_as_in_memory(trained_penguins, penguins,
     out = pd.read_csv(workdir / "out.csv", dtype={"id": str})
     assert out["prediction"].tolist() == trained_penguins.predict(penguins.x).tolist()
     assert out["id"].tolist() == frame["id"].tolist()
+
+
+def test_the_predict_command_takes_a_prediction_column_name(saved_model, features, workdir):
+    features["prediction"] = "theirs"
+    _write(features, workdir / "in.csv")
+
+    status = main(
+        ["predict", saved_model, "--input", "in.csv", "--output", "out.csv",
+         "--prediction-column", "score"]
+    )  # fmt: skip
+
+    assert status == 0
+    assert "score" in pd.read_csv(workdir / "out.csv")
+
+
+def test_parquet_pass_through_columns_keep_their_types(trained_classifier, features, workdir):
+    features["customer_id"] = [f"{i:07d}" for i in range(len(features))]
+    features["joined"] = pd.Timestamp("2024-01-31")
+    _write(features, workdir / "in.parquet")
+
+    predict_file(trained_classifier, "in.parquet", "out.parquet")
+
+    out = pd.read_parquet(workdir / "out.parquet")
+    assert out["customer_id"].tolist() == features["customer_id"].tolist()
+    assert out["joined"].dtype == features["joined"].dtype
