@@ -61,6 +61,7 @@ def test_docs_build_with_warnings_as_errors_and_a_model_card_of_the_saved_model(
     card = (tmp_path / "html" / "model-card.html").read_text()
     assert "version 1 of <code" in card
     assert "Holdout metrics" in card
+    assert "Features and data contract" in card and "seen in training" in card
 
 
 def test_docs_say_how_to_make_a_model_card_when_no_model_is_saved(baked, project_env, tmp_path):
