@@ -56,6 +56,7 @@ COMMON_FILES = {
     "pyproject.toml",
     f"src/{PACKAGE}/__init__.py",
     f"src/{PACKAGE}/data.py",
+    f"src/{PACKAGE}/features.py",
     f"src/{PACKAGE}/model.py",
     "tests/conftest.py",
     "tests/test_data.py",
@@ -160,7 +161,7 @@ def test_example_model_and_data_fit_the_task(cookies, task):
     data = (project / "src" / PACKAGE / "data.py").read_text()
     model = (project / "src" / PACKAGE / "model.py").read_text()
     dataset, estimator = {
-        "classification": ("breast_cancer", "LogisticRegression"),
+        "classification": ("penguins", "LogisticRegression"),
         "regression": ("diabetes", "Ridge"),
     }[task]
     assert f'demo_dataset("{dataset}")' in data

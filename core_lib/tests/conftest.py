@@ -149,6 +149,50 @@ def trained_classifier(classifier: Model, binary_data) -> Model:
     return classifier.train(binary_data)
 
 
+# -- real tabular data: strings and missing values ----------------------------
+
+
+def penguins_pipeline():
+    """Impute and scale numbers, impute and one-hot encode strings, then a classifier."""
+    from sklearn.compose import make_column_selector, make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    strings = make_pipeline(
+        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+    )
+    columns = make_column_transformer(
+        (numbers, make_column_selector(dtype_include="number")),
+        (strings, make_column_selector(dtype_include=["object", "string"])),
+    )
+    return make_pipeline(columns, LogisticRegression(max_iter=1000))
+
+
+@pytest.fixture(scope="session")
+def penguins():
+    """palmerpenguins: 344 rows, string columns, missing values in six of seven features."""
+    return demo_dataset("penguins")
+
+
+@pytest.fixture
+def train_penguins(penguins):
+    """Train the penguins pipeline under the given contract options (ContractOptions' keys)."""
+    from modelyard.schema import ContractOptions
+
+    def train(**options) -> Model:
+        model = Model(penguins_pipeline(), name="penguins")
+        model.contract = ContractOptions(**options)
+        return model.train(penguins)
+
+    return train
+
+
+@pytest.fixture
+def trained_penguins(train_penguins) -> Model:
+    return train_penguins()
+
+
 # -- plots and reports ---------------------------------------------------------
 
 

@@ -36,7 +36,8 @@ def test_predictions_match_in_memory_ones_across_chunks(
         out["prediction"].tolist()
         == trained_classifier.predict(features.drop(columns="customer_id")).tolist()
     )
-    assert out["customer_id"].tolist() == features["customer_id"].tolist()  # passed through
+    # passed through; a CSV's other columns are text, so they reach Parquet as text
+    assert out["customer_id"].astype(str).tolist() == features["customer_id"].astype(str).tolist()
 
 
 def test_probabilities_get_one_column_per_class(trained_classifier, features, workdir):
@@ -152,3 +153,98 @@ def _write(frame: pd.DataFrame, path) -> None:
 
 def _read(path) -> pd.DataFrame:
     return pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+
+
+# -- nothing lost: the input, the ids, an existing column -------------------------
+
+
+@pytest.mark.parametrize("output", ["in.csv", "./in.csv", "link.csv"])
+def test_an_output_that_is_the_input_is_refused_before_reading(
+    trained_classifier, features, workdir, output
+):
+    _write(features, workdir / "in.csv")
+    (workdir / "link.csv").symlink_to(workdir / "in.csv")
+    before = (workdir / "in.csv").read_bytes()
+
+    with pytest.raises(ConfigError, match="is the input file"):
+        predict_file(trained_classifier, "in.csv", output)
+    assert (workdir / "in.csv").read_bytes() == before
+
+
+def test_ids_with_leading_zeros_come_out_as_they_went_in(trained_classifier, features, workdir):
+    features["customer_id"] = [f"{i:07d}" for i in range(len(features))]
+    _write(features, workdir / "in.csv")
+
+    predict_file(trained_classifier, "in.csv", "out.csv")
+
+    out = pd.read_csv(workdir / "out.csv", dtype=str)
+    assert out["customer_id"].tolist() == features["customer_id"].tolist()
+    assert out["customer_id"][0] == "0000000"
+
+
+def test_an_input_with_the_prediction_column_is_refused(trained_classifier, features, workdir):
+    features["prediction"] = "theirs"
+    _write(features, workdir / "in.csv")
+
+    with pytest.raises(SchemaError, match="already has a column 'prediction'"):
+        predict_file(trained_classifier, "in.csv", "out.csv")
+    assert not (workdir / "out.csv").exists()
+
+
+def test_the_prediction_column_can_be_named(trained_classifier, features, workdir):
+    features["prediction"] = "theirs"
+    _write(features, workdir / "in.csv")
+
+    predict_file(trained_classifier, "in.csv", "out.csv", prediction_column="score")
+
+    out = pd.read_csv(workdir / "out.csv")
+    assert set(out["prediction"]) == {"theirs"} and "score" in out
+
+
+def test_a_missing_output_folder_is_one_line_at_the_command_line(
+    saved_model, features, workdir, capsys
+):
+    _write(features, workdir / "in.csv")
+
+    status = main(["predict", saved_model, "--input", "in.csv", "--output", "nowhere/out.csv"])
+
+    error = capsys.readouterr().err
+    assert status != 0
+    assert "the output folder nowhere does not exist" in error and "Traceback" not in error
+
+
+def test_rows_with_missing_values_score_as_in_memory(trained_penguins, penguins, workdir):
+    frame = penguins.x.copy()
+    frame.insert(0, "id", [f"{i:04d}" for i in range(len(frame))])
+    _write(frame, workdir / "in.csv")
+
+    predict_file(trained_penguins, "in.csv", "out.csv", chunk_rows=50)
+
+    out = pd.read_csv(workdir / "out.csv", dtype={"id": str})
+    assert out["prediction"].tolist() == trained_penguins.predict(penguins.x).tolist()
+    assert out["id"].tolist() == frame["id"].tolist()
+
+
+def test_the_predict_command_takes_a_prediction_column_name(saved_model, features, workdir):
+    features["prediction"] = "theirs"
+    _write(features, workdir / "in.csv")
+
+    status = main(
+        ["predict", saved_model, "--input", "in.csv", "--output", "out.csv",
+         "--prediction-column", "score"]
+    )  # fmt: skip
+
+    assert status == 0
+    assert "score" in pd.read_csv(workdir / "out.csv")
+
+
+def test_parquet_pass_through_columns_keep_their_types(trained_classifier, features, workdir):
+    features["customer_id"] = [f"{i:07d}" for i in range(len(features))]
+    features["joined"] = pd.Timestamp("2024-01-31")
+    _write(features, workdir / "in.parquet")
+
+    predict_file(trained_classifier, "in.parquet", "out.parquet")
+
+    out = pd.read_parquet(workdir / "out.parquet")
+    assert out["customer_id"].tolist() == features["customer_id"].tolist()
+    assert out["joined"].dtype == features["joined"].dtype

@@ -106,6 +106,7 @@ def test_every_key_has_a_documented_default(workdir):
     assert set(DEFAULTS) == {
         "name", "model", "dataset", "model_dir", "store", "run_dir",
         "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search",
+        "nullable", "unseen_category", "out_of_range",
     }  # fmt: skip
 
 
@@ -178,4 +179,33 @@ def test_a_pyproject_that_is_not_toml_is_named(workdir):
     (workdir / "pyproject.toml").write_text("[tool.modelyard\nmodel = ")
 
     with pytest.raises(ConfigError, match=r"cannot read .*pyproject.toml"):
+        load_settings()
+
+
+def test_contract_keys_reach_the_model_the_project_builds(project, workdir, monkeypatch):
+    (workdir / "contract_factory.py").write_text(
+        "from sklearn.dummy import DummyClassifier\n"
+        "from modelyard import Model\n"
+        "def build():\n    return Model(DummyClassifier())\n"
+    )
+    monkeypatch.syspath_prepend(str(workdir))
+    project(
+        'model = "contract_factory:build"\nnullable = ["year"]\n'
+        'unseen_category = "reject"\nout_of_range = {year = "reject"}\n'
+    )
+
+    contract = load_settings().build_model().contract
+
+    assert contract.nullable == ("year",)
+    assert contract.policy("unseen_category", "island") == "reject"
+    assert contract.policy("out_of_range", "year") == "reject"
+    assert contract.policy("out_of_range", "bill_length_mm") == "accept"
+
+
+def test_an_unknown_policy_is_one_error_naming_the_choices(project):
+    project('unseen_category = "ignore"\n')
+
+    with pytest.raises(
+        ConfigError, match="unseen_category = 'ignore' is invalid; it must be 'accept'"
+    ):
         load_settings()

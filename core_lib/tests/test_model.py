@@ -164,7 +164,7 @@ def test_a_column_transformer_pipeline_handles_text_and_number_columns():
 
     model.score(MixedData())
 
-    assert [f.kind for f in model.schema.features] == ["integer", "string"]
+    assert [f.kind for f in model.schema.features] == ["integer", "category"]
     assert len(model.predict(MixedData().load_prediction_data())) == 5
 
 

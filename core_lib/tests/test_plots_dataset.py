@@ -7,21 +7,27 @@ import pandas as pd
 import pytest
 
 from modelyard.exceptions import PlotError
-from modelyard.plots import plot_feature_distribution, plot_missing_data, plot_target_correlation
+from modelyard.plots import (
+    plot_feature_distribution,
+    plot_missing_data,
+    plot_target_association,
+    plot_target_correlation,
+)
+from modelyard.plots.dataset import target_association
 
 
 def bars(ax):
     return [t.get_text() for t in ax.get_yticklabels()], [p.get_width() for p in ax.patches]
 
 
-def test_target_correlation_bars_are_pearsons_strongest_first(regression_data):
+def test_numbers_against_a_numeric_target_are_pearsons_strongest_first(regression_data):
     x, y = regression_data.x, regression_data.y
     expected = x.corrwith(y)
     expected = expected.reindex(expected.abs().sort_values(ascending=False).index)
 
-    names, widths = bars(plot_target_correlation(x, y, top_n=5))
+    names, widths = bars(plot_target_association(x, y, top_n=5))
 
-    assert names == list(expected.index[:5])
+    assert names == [f"{name} (r)" for name in expected.index[:5]]
     np.testing.assert_allclose(widths, expected.to_numpy()[:5])
 
 
@@ -69,9 +75,9 @@ def test_an_unknown_feature_is_named_with_the_columns(multiclass_data):
 
 
 def test_dataset_plot_draws_from_the_datasets_own_data(multiclass_data):
-    ax = multiclass_data.plot.target_correlation()
+    ax = multiclass_data.plot.target_association()
 
-    assert bars(ax)[0][0] == "petal width (cm)"
+    assert bars(ax)[0][0] == "petal length (cm) (η)"
     assert multiclass_data.plot.missing_data().get_title() == "Missing values: none"
     assert multiclass_data.plot.feature_distribution("sepal width (cm)").get_legend()
 
@@ -86,11 +92,52 @@ def test_a_categorical_feature_against_classes_counts_each_category_per_class():
     assert counts == {"no": [0, 1], "yes": [2, 2]}
 
 
-def test_a_text_target_is_correlated_through_its_category_codes():
-    x = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 1.0, 3.0, 2.0]})
+def test_numbers_against_classes_use_the_correlation_ratio():
+    x = pd.DataFrame({"a": [1.0, 1.0, 5.0, 5.0], "b": [4.0, 1.0, 3.0, 2.0]})
 
-    names, widths = bars(plot_target_correlation(x, pd.Series(["lo", "lo", "hi", "hi"])))
+    table = target_association(x, pd.Series(["lo", "lo", "hi", "hi"]))
 
-    codes = [1, 1, 0, 0]  # "hi" sorts before "lo"
-    assert names[0] == "a"
-    assert widths[0] == pytest.approx(np.corrcoef([1, 2, 3, 4], codes)[0, 1])
+    assert table.loc["a", "measure"] == "correlation_ratio"
+    assert table.loc["a", "association"] == pytest.approx(1.0)
+    assert table.index[0] == "a"
+
+
+def test_categories_against_classes_use_cramers_v_and_are_shown():
+    x = pd.DataFrame({"city": ["oslo", "oslo", "rome", "rome"], "n": [1.0, 2.0, 3.0, 4.0]})
+
+    names, widths = bars(plot_target_association(x, pd.Series(["a", "a", "b", "b"])))
+
+    assert "city (V)" in names
+    assert widths[names.index("city (V)")] == pytest.approx(1.0)
+
+
+def test_categories_against_a_number_use_the_correlation_ratio():
+    x = pd.DataFrame({"city": ["oslo", "oslo", "rome", "rome"]})
+
+    table = target_association(x, pd.Series([1.0, 1.1, 9.0, 9.1]))
+
+    assert table.loc["city", "measure"] == "correlation_ratio"
+    assert table.loc["city", "association"] > 0.99
+
+
+def test_a_feature_that_cannot_be_measured_is_named_as_left_out():
+    x = pd.DataFrame({"same": [1.0, 1.0, 1.0], "n": [1.0, 2.0, 3.0]})
+
+    ax = plot_target_association(x, pd.Series([1.0, 2.0, 3.0]))
+
+    assert [t.get_text() for t in ax.texts] == ["left out: same (fewer than two distinct values)"]
+
+
+def test_the_penguins_missing_values_and_strings_are_measured(penguins):
+    table = target_association(penguins.x, penguins.y)
+
+    assert set(table.index) == set(penguins.x.columns)
+    assert table.loc["island", "measure"] == "cramers_v"
+    assert table["association"].notna().all()
+
+
+def test_the_old_name_is_a_deprecated_alias(multiclass_data):
+    with pytest.deprecated_call():
+        ax = plot_target_correlation(multiclass_data.x, multiclass_data.y)
+
+    assert ax.get_title() == "Association with the target"

@@ -12,7 +12,7 @@ from matplotlib import image
 from modelyard.exceptions import ModelyardError, PlotError
 from modelyard.plots.accessors import ResultPlots
 
-DATA_PLOTS = ["target_correlation", "missing_data"]
+DATA_PLOTS = ["target_association", "missing_data"]
 
 
 class Report(HTMLParser):

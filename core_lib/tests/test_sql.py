@@ -101,7 +101,7 @@ def test_postgresql_table_trains_a_model(postgres_url, postgres_table):
     model = Model(make_pipeline(features, LogisticRegression())).train(data)
 
     assert data.x.shape == (60, 2)
-    assert [f.kind for f in model.schema.features] == ["integer", "string"]
+    assert [f.kind for f in model.schema.features] == ["integer", "category"]
 
 
 def test_postgresql_query_with_parameters(postgres_url, postgres_table):

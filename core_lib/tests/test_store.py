@@ -58,7 +58,9 @@ def test_model_card_describes_the_model(trained_classifier, binary_data):
 
     assert card["name"] == "cancer"
     assert card["estimator"] == "sklearn.pipeline.Pipeline"
-    assert card["features"][0] == {"name": "mean radius", "kind": "number"}
+    first = card["features"][0]
+    assert (first["name"], first["kind"], first["nullable"]) == ("mean radius", "number", False)
+    assert (first["min"], first["max"]) == (6.981, 28.11)
     assert card["classes"] == [0, 1]
     assert set(card["metrics"]) == {"accuracy", "roc_auc", "f1"}
     assert {"python", "scikit-learn", "modelyard"} <= set(card["versions"])

@@ -51,7 +51,7 @@ def render(card: dict[str, Any] | None, name: str) -> str:
             },
         ),
         *_table("Holdout metrics", card.get("metrics") or {"(none)": "not scored before saving"}),
-        *_table("Features", {f["name"]: f.get("kind", "") for f in card.get("features", [])}),
+        *_contract(card.get("features", [])),
         *_table("Library versions", card.get("versions") or {}),
     ]
     return "\n".join(lines)
@@ -62,6 +62,30 @@ def _table(title: str, rows: dict[str, Any]) -> list[str]:
     for key, value in rows.items():
         shown = f"{value:.4f}" if isinstance(value, float) else str(value)
         out += [f"   * - ``{key}``", f"     - {shown}"]
+    return [*out, ""]
+
+
+def _contract(features: list[dict[str, Any]]) -> list[str]:
+    """The data contract: per feature its kind, whether it may be missing, what training saw."""
+    from modelyard.schema import FeatureSchema
+
+    title = "Features and data contract"
+    out = [title, "-" * len(title), "", ".. list-table::", "   :header-rows: 1", ""]
+    out += [
+        "   * - feature",
+        "     - kind",
+        "     - nullable",
+        "     - seen in training",
+        "     - policy",
+    ]
+    for feature in FeatureSchema.from_dict(features).features:
+        out += [
+            f"   * - ``{feature.name}``",
+            f"     - {feature.kind}",
+            f"     - {'yes' if feature.nullable else 'no'}",
+            f"     - {feature.seen_in_training()}",
+            f"     - {feature.policy() or '-'}",
+        ]
     return [*out, ""]
 
 

@@ -82,7 +82,8 @@ class ModelCard:
         task: ``"classification"`` or ``"regression"``.
         estimator: fully qualified class name of the estimator.
         params: the estimator's parameters (plain values, or their text).
-        features: the feature schema, as ``[{"name", "kind"}, ...]``.
+        features: the feature schema and data contract, one
+            :meth:`modelyard.schema.Feature.to_dict` per feature.
         classes: class labels of a classifier, in ``predict_proba`` column order.
         metrics: metrics of the last scoring before saving, if any (means, with
             cross-validation).
@@ -107,7 +108,7 @@ class ModelCard:
     task: str
     estimator: str
     params: dict[str, Any]
-    features: list[dict[str, str]]
+    features: list[dict[str, Any]]
     classes: list[Any] | None
     metrics: dict[str, float]
     format: str = FORMAT

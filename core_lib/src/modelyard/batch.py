@@ -6,6 +6,12 @@ and predicted, and the answers are appended to a temporary file beside the
 output, which is renamed into place only when every row is done: a failure
 leaves no half-written output.
 
+Nothing is lost on the way: an output that is the input file (through a
+symlink or ``./`` too) is refused before anything is read, and so is an input
+that already has the prediction column; in a CSV, columns that are not numeric
+features (ids, say) are read and written as text, so ``0000000`` stays
+``0000000``.
+
 >>> predict_file("models/churn", "customers.parquet", "scores.parquet")  # doctest: +SKIP
 """
 
@@ -30,6 +36,11 @@ PREDICTION_COLUMN = "prediction"
 #: Bytes of a Parquet column chunk read at a time. pandas writes up to a million rows per
 #: row group, and pyarrow by default reads a whole row group's columns before the first batch.
 READ_BUFFER_BYTES = 1 << 20
+#: The texts a CSV's feature column reads as missing (pandas' defaults); other columns keep them.
+MISSING_TEXTS = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
 
 
 def predict_file(
@@ -40,6 +51,7 @@ def predict_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     probabilities: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
+    prediction_column: str = PREDICTION_COLUMN,
 ) -> int:
     """Write ``input``'s rows with a ``prediction`` column (and probabilities) to ``output``.
 
@@ -53,6 +65,8 @@ def predict_file(
         probabilities: add a ``probability_<class>`` column per class (classifiers).
         progress: called after each chunk with the rows done and the total
             (None when unknown); by default a line on stderr when it is a terminal.
+        prediction_column: the name of the column of predictions; an input that
+            already has a column of this name is refused, not overwritten.
 
     Returns:
         the number of rows scored.
@@ -61,6 +75,7 @@ def predict_file(
         SchemaError: a feature column is missing or wrongly typed, naming the
             column and the rows where it was found.
         DataError: the input cannot be read, or the model fails on a chunk.
+        ConfigError: the output is the input file, or its folder does not exist.
     """
     if not isinstance(model, Model):
         from modelyard.store import load_model
@@ -72,20 +87,35 @@ def predict_file(
     in_format, out_format = _format(source, "input"), _format(target, "output")
     if not source.is_file():
         raise DataError(f"input file {source} does not exist")
+    if target.resolve() == source.resolve():
+        raise ConfigError(
+            f"the output {target} is the input file; choose another output so the input is kept"
+        )
+    if not target.parent.is_dir():
+        raise ConfigError(
+            f"the output folder {target.parent} does not exist; create it or choose another output"
+        )
     if probabilities and not callable(getattr(model.estimator, "predict_proba", None)):
         raise ModelyardError(f"{model} gives no probabilities; leave out --probabilities")
     if chunk_rows < 1:
         raise ModelyardError(f"chunk_rows must be at least 1, not {chunk_rows}")
-    reader = _csv_chunks if in_format == "csv" else _parquet_chunks
-    columns, total, chunks = reader(source, chunk_rows)
+    if in_format == "csv":
+        columns, total, chunks = _csv_chunks(source, chunk_rows, model.schema)
+    else:
+        columns, total, chunks = _parquet_chunks(source, chunk_rows)
     _check_columns(model.schema, columns, source)
+    if prediction_column in columns:
+        raise SchemaError(
+            f"{source} already has a column '{prediction_column}'; choose another name for the "
+            "predictions (--prediction-column NAME) so it is not overwritten"
+        )
     report = progress or _terminal_progress()
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     writer = _CsvWriter(temporary) if out_format == "csv" else _ParquetWriter(temporary)
     done = 0
     try:
         for number, chunk in enumerate(chunks, start=1):
-            writer.write(_scored(model, chunk, number, done, probabilities))
+            writer.write(_scored(model, chunk, number, done, probabilities, prediction_column))
             done += len(chunk)
             report(done, total)
         if done == 0:
@@ -111,10 +141,21 @@ def _format(path: Path, role: str) -> str:
         ) from None
 
 
-def _csv_chunks(path: Path, rows: int) -> tuple[list[str], None, Iterator[pd.DataFrame]]:
+def _csv_chunks(
+    path: Path, rows: int, schema: FeatureSchema
+) -> tuple[list[str], None, Iterator[pd.DataFrame]]:
+    """Chunks of a CSV: numeric features as numbers, every other column as its text."""
     try:
         columns = [str(c) for c in pd.read_csv(path, nrows=0).columns]
-        return columns, None, iter(pd.read_csv(path, chunksize=rows))
+        numeric = {f.name for f in schema.features if f.is_numeric}
+        chunks = pd.read_csv(
+            path,
+            chunksize=rows,
+            dtype={c: str for c in columns if c not in numeric},
+            keep_default_na=False,
+            na_values={name: list(MISSING_TEXTS) for name in schema.names if name in columns},
+        )
+        return columns, None, iter(chunks)
     except (OSError, ValueError) as error:
         raise DataError(f"cannot read {path} as CSV: {error}") from None
 
@@ -144,7 +185,12 @@ def _check_columns(schema: FeatureSchema, columns: list[str], source: Path) -> N
 
 
 def _scored(
-    model: Model, chunk: pd.DataFrame, number: int, before: int, probabilities: bool
+    model: Model,
+    chunk: pd.DataFrame,
+    number: int,
+    before: int,
+    probabilities: bool,
+    prediction_column: str,
 ) -> pd.DataFrame:
     assert model.schema is not None
     where = f"chunk {number} (rows {before + 1}-{before + len(chunk)})"
@@ -157,7 +203,7 @@ def _scored(
         ) from None
     try:
         out = chunk  # the chunk is this function's own: add the columns in place, no copy
-        out[PREDICTION_COLUMN] = model.estimator.predict(X)
+        out[prediction_column] = model.estimator.predict(X)
         if probabilities:
             scores = model.estimator.predict_proba(X)
             for i, label in enumerate(model.classes or range(scores.shape[1])):

@@ -6,7 +6,7 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard score [--cv K]     holdout (or cross-validated) metrics, recorded, with an HTML report
     modelyard serve [MODEL]      REST API for a saved model (the latest one by default)
     modelyard models list        the models in the store, with their latest version
-    modelyard models show NAME[@V]   one version's model card
+    modelyard models show NAME[@V]   one version's model card (--contract: its data contract)
     modelyard runs list          the runs in the run log, newest first
     modelyard runs show ID       one run record
     modelyard predict MODEL --input FILE --output FILE
@@ -133,6 +133,13 @@ def _parser() -> argparse.ArgumentParser:
         "--probabilities", action="store_true", help="add one probability column per class"
     )
     predict.add_argument(
+        "--prediction-column",
+        default="prediction",
+        metavar="NAME",
+        help="name of the predictions column (default: prediction); an input that already "
+        "has it is refused",
+    )
+    predict.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
@@ -185,6 +192,12 @@ def _add_models_commands(commands: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="the model card of NAME (latest) or NAME@VERSION")
     show.add_argument("model", metavar="NAME[@VERSION]")
     show.add_argument("--store", help="folder or URL of the store (default: the project's)")
+    show.add_argument(
+        "--contract",
+        action="store_true",
+        help="print the data contract as a table: per feature its kind, whether it may be "
+        "missing, what training saw and its policy",
+    )
     show.set_defaults(handler=_models_show)
 
 
@@ -335,6 +348,11 @@ def _models_show(args: argparse.Namespace) -> int:
     name, version = parse_model_ref(args.model)
     store = ModelStore(args.store or load_settings().store_url)
     card = store.card(name, version)
+    if args.contract:
+        from modelyard.schema import FeatureSchema
+
+        print(FeatureSchema.from_dict(card.features).contract_table())
+        return 0
     print(json.dumps(card.to_dict(), indent=2))
     return 0
 
@@ -419,6 +437,7 @@ def _predict(args: argparse.Namespace) -> int:
         args.output,
         chunk_rows=args.chunk_rows,
         probabilities=args.probabilities,
+        prediction_column=args.prediction_column,
     )
     print(f"wrote {rows} predictions to {args.output}")
     return 0

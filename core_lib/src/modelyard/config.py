@@ -61,6 +61,12 @@ class Settings:
             (see :mod:`modelyard.parallel`).
         search: the ``[tool.modelyard.search]`` table that ``modelyard search``
             runs (see :data:`SEARCH_KEYS`); empty when there is none.
+        nullable: features that may be missing when predicting, even if training
+            saw no missing value in them (see :doc:`/guide/data`).
+        unseen_category: ``accept`` or ``reject`` a category training never saw;
+            one policy, or a table ``{feature = "reject"}``.
+        out_of_range: ``accept`` or ``reject`` a number outside the training range;
+            one policy, or a table ``{feature = "reject"}``.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -77,6 +83,9 @@ class Settings:
     metrics: tuple[str, ...] = ()
     scheduler: str | None = None
     search: dict[str, Any] = field(default_factory=dict)
+    nullable: tuple[str, ...] = ()
+    unseen_category: str | dict[str, str] = "accept"
+    out_of_range: str | dict[str, str] = "accept"
 
     @property
     def store_url(self) -> str:
@@ -97,6 +106,9 @@ class Settings:
             )
         if model.name is None and self.name:
             model.name = self.name
+        from modelyard.schema import ContractOptions
+
+        model.contract = ContractOptions(self.nullable, self.unseen_category, self.out_of_range)
         return model
 
     def build_dataset(self) -> Any:
@@ -324,6 +336,27 @@ def _search_allowed() -> str:
     return "a table with keys " + ", ".join(SEARCH_KEYS)
 
 
+_POLICY_TEXT = "'accept' or 'reject', or a table of feature names to 'accept' or 'reject'"
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError
+    return tuple(value)
+
+
+def _policy(value: Any) -> str | dict[str, str]:
+    if isinstance(value, Mapping):
+        if not all(v in ("accept", "reject") for v in value.values()):
+            raise ValueError
+        return {str(k): str(v) for k, v in value.items()}
+    if value not in ("accept", "reject"):
+        raise ValueError
+    return value
+
+
 #: For each key: how its value is read, and what it may be (said in errors).
 _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "name": (_text, "a model name (text)"),
@@ -339,6 +372,9 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "metrics": (_metric_names, _metrics_allowed),
     "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
+    "nullable": (lambda v: _names(v), "a list of feature names"),
+    "unseen_category": (lambda v: _policy(v), _POLICY_TEXT),
+    "out_of_range": (lambda v: _policy(v), _POLICY_TEXT),
 }
 
 #: Every key's default, as documented (paths are relative to the project folder).

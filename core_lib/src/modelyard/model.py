@@ -27,7 +27,7 @@ from modelyard.provenance import (
 )
 from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
-from modelyard.schema import FeatureSchema
+from modelyard.schema import ContractOptions, FeatureSchema
 from modelyard.store import ModelRef, ModelStore
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class Model:
 
     Attributes:
         schema: the feature schema learned at training, or None before.
+        contract: what the project declares about its features
+            (:class:`~modelyard.schema.ContractOptions`), read when training learns the schema.
         classes: class labels of a trained classifier, else None.
         result: the :class:`~modelyard.result.Result` of the last :meth:`score`.
         ref: where the model was last saved to or loaded from.
@@ -78,6 +80,7 @@ class Model:
         self.name = name
         self.task = task or _infer_task(estimator)
         self.schema: FeatureSchema | None = None
+        self.contract = ContractOptions()
         self.classes: list[Any] | None = None
         self.result: Result | None = None
         self.ref: ModelRef | None = None
@@ -445,7 +448,7 @@ class Model:
 
     def _fit(self, X: Any, y: Any, fingerprint: str | None = None) -> None:
         fit_estimator(self.estimator, X, y)
-        self.schema = FeatureSchema.from_frame(X)
+        self.schema = FeatureSchema.from_frame(X, self.contract)
         self.data_fingerprint = fingerprint or data_fingerprint(X, y)
         self._training_rows = len(X)
         classes = getattr(self.estimator, "classes_", None)

@@ -38,10 +38,10 @@ PLOT_TITLES = {
     "permutation_importance": "Permutation importance (test split)",
     "learning_curve": "Learning curve",
     "validation_curve": "Validation curve",
-    "target_correlation": "Correlation of the features with the target",
+    "target_association": "Association of the features with the target",
     "missing_data": "Missing values",
 }
-_DATA_PLOTS = ("target_correlation", "missing_data")
+_DATA_PLOTS = ("target_association", "missing_data")
 #: Options of the report's plots: curves refit the model per fold, so three folds, not five.
 REPORT_OPTIONS: dict[str, dict[str, Any]] = {
     "learning_curve": {"cv": 3},
@@ -211,8 +211,8 @@ def _png(result: Result, name: str) -> bytes:
         assert result.split is not None
         x = _concat(result.split.x_train, result.split.x_test)
         y = _concat(result.split.y_train, result.split.y_test)
-        if name == "target_correlation":
-            dataset.plot_target_correlation(x, y, ax=ax)
+        if name == "target_association":
+            dataset.plot_target_association(x, y, ax=ax)
         else:
             dataset.plot_missing_data(x, ax=ax)
     else:

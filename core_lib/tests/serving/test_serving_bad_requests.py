@@ -45,7 +45,14 @@ CASES = [
         "mean area",
     ),
     ("boolean for a number", lambda r: _rows(r, mean_area=True), 422, "float_type", 1, "mean area"),
-    ("null for a number", lambda r: _rows(r, mean_area=None), 422, "float_type", 1, "mean area"),
+    (
+        "null for a number",
+        lambda r: _rows(r, mean_area=None),
+        422,
+        "null_not_allowed",
+        1,
+        "mean area",
+    ),
     (
         "NaN",
         lambda r: json.dumps({"rows": r}).replace(str(r[1]["mean area"]), "NaN", 1).encode(),

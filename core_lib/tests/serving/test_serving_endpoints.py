@@ -77,7 +77,8 @@ def test_metadata_describes_the_saved_model_without_paths(saved_classifier, work
         1,
         "classification",
     )
-    assert metadata["features"][0] == {"name": "mean radius", "kind": "number"}
+    first = metadata["features"][0]
+    assert (first["name"], first["kind"], first["nullable"]) == ("mean radius", "number", False)
     assert metadata["classes"] == [0, 1]
     assert "scikit-learn" in metadata["trained_with"]
     assert str(workdir) not in json.dumps(metadata)

@@ -1,4 +1,9 @@
-"""Demo datasets over scikit-learn's bundled data: no downloads, no files of your own."""
+"""Demo datasets: scikit-learn's bundled data and palmerpenguins; no downloads, no files.
+
+``penguins`` is a real table with string columns and missing values (from the
+palmerpenguins package, a dependency of modelyard), so it shows how a pipeline
+that imputes and encodes, and the data contract, behave on real data.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +26,23 @@ def _loaders() -> dict[str, Callable[..., Any]]:
         "iris": datasets.load_iris,
         "linnerud": datasets.load_linnerud,
         "wine": datasets.load_wine,
+        "penguins": _penguins,
     }
+
+
+def _penguins(as_frame: bool = True) -> Any:
+    from palmerpenguins import load_penguins
+    from sklearn.utils import Bunch
+
+    table = load_penguins()
+    return Bunch(data=table.drop(columns="species"), target=table["species"])
 
 
 #: Names accepted by :func:`demo_dataset`: every table scikit-learn ships with its
 #: installation (``load_files``, ``load_svmlight_file`` and the sample images read
-#: your own files or are not tables, so they are not here).
-DEMO_DATASETS = ("breast_cancer", "diabetes", "digits", "iris", "linnerud", "wine")
+#: your own files or are not tables, so they are not here), and ``penguins``:
+#: 344 penguins, their species as the target, with strings and missing values.
+DEMO_DATASETS = ("breast_cancer", "diabetes", "digits", "iris", "linnerud", "wine", "penguins")
 
 #: The target columns of linnerud, the one dataset with several; the first is the default.
 LINNERUD_TARGETS = ("Weight", "Waist", "Pulse")
@@ -81,5 +96,7 @@ def demo_dataset(name: str, target: str | None = None) -> DemoDataset:
     (150, 4)
     >>> demo_dataset("linnerud", target="Pulse").y.name
     'Pulse'
+    >>> int(demo_dataset("penguins").x["sex"].isna().sum())
+    11
     """
     return DemoDataset(name, target)

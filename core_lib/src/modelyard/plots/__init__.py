@@ -30,6 +30,7 @@ from modelyard.plots.curves import plot_learning_curve, plot_validation_curve
 from modelyard.plots.dataset import (
     plot_feature_distribution,
     plot_missing_data,
+    plot_target_association,
     plot_target_correlation,
 )
 from modelyard.plots.importance import plot_feature_importance, plot_permutation_importance
@@ -49,6 +50,7 @@ __all__ = [
     "plot_prediction_error",
     "plot_residuals",
     "plot_roc_curve",
+    "plot_target_association",
     "plot_target_correlation",
     "plot_threshold_curve",
     "plot_validation_curve",

@@ -244,8 +244,12 @@ class DatasetPlots:
     def __init__(self, data: Dataset) -> None:
         self._data = data
 
+    def target_association(self, *, top_n: int = 20, ax: Axes | None = None) -> Axes:
+        """Association of each feature (numbers and categories) with the target."""
+        return dataset.plot_target_association(self._data.x, self._data.y, top_n=top_n, ax=ax)
+
     def target_correlation(self, *, top_n: int = 20, ax: Axes | None = None) -> Axes:
-        """Correlation of each numeric feature with the target."""
+        """Deprecated: the same as :meth:`target_association`."""
         return dataset.plot_target_correlation(self._data.x, self._data.y, top_n=top_n, ax=ax)
 
     def missing_data(self, *, top_n: int = 20, ax: Axes | None = None) -> Axes:

@@ -154,7 +154,7 @@ def create_app(
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     _add_health(app, served)
     _add_metadata(app, served, limits)
-    _add_predict(app, served, bodies)
+    _add_predict(app, served, bodies, metrics)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -269,7 +269,7 @@ def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> Non
         return Response(encoded, media_type=_JSON)
 
 
-def _add_predict(app: FastAPI, served: _Served, parser: BodyParser) -> None:
+def _add_predict(app: FastAPI, served: _Served, parser: BodyParser, metrics: Metrics) -> None:
     errors = {
         413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
@@ -292,7 +292,9 @@ def _add_predict(app: FastAPI, served: _Served, parser: BodyParser) -> None:
         """Predict one value per row, in request order.
 
         Send ``{"rows": [{feature: value, ...}, ...]}`` or ``{"columns": [...],
-        "data": [[...], ...]}``; every feature is required and no other is allowed.
+        "data": [[...], ...]}``; every feature is required, except that one that may be
+        missing (nullable in the model's contract) takes ``null`` or may be left out of
+        a row; no other key is allowed.
         Add ``"probabilities": true`` for a classifier's class probabilities.
         """
         if not _is_json(request.headers.get("content-type", "")):
@@ -305,7 +307,9 @@ def _add_predict(app: FastAPI, served: _Served, parser: BodyParser) -> None:
         try:
             parsed = await parser.parse(await request.body())
         except RequestError as error:
+            metrics.count_contract(error.contract)
             return Response(json.dumps({"detail": error.details}), error.status, media_type=_JSON)
+        metrics.count_contract(parsed.contract)
         if parsed.probabilities and not predictor.has_probabilities:
             return _refuse(
                 422, "no_probabilities", "this model gives no probabilities", loc=["probabilities"]

@@ -65,6 +65,18 @@ class Metrics:
             registry=self.registry,
         )
         self.rows = Counter("modelyard_predicted_rows", "Rows predicted.", registry=self.registry)
+        self.contract = Counter(
+            "modelyard_contract_values",
+            "Values that broke the data contract (an unseen category, a number outside the "
+            "training range), by feature and check; counted whether accepted or refused.",
+            ["feature", "check"],
+            registry=self.registry,
+        )
+
+    def count_contract(self, counts: dict[tuple[str, str], int]) -> None:
+        """Add one request's contract counts, by ``(feature, check)``."""
+        for (feature, check), count in counts.items():
+            self.contract.labels(feature=feature, check=check).inc(count)
 
     def observe(self, method: str, path: str, status: int, seconds: float) -> None:
         """Count one answered request."""

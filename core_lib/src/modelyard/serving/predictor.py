@@ -24,7 +24,7 @@ from modelyard.schema import FeatureSchema
 
 logger = logging.getLogger("modelyard.serving")
 
-_DTYPES = {"integer": np.int64, "number": np.float64, "boolean": np.bool_, "string": object}
+_DTYPES = {"integer": np.int64, "number": np.float64, "boolean": np.bool_, "category": object}
 #: scikit-learn's warning when an array reaches an estimator fitted on a DataFrame. The probe
 #: proved the column order matches, so on the array path the warning says nothing useful.
 _NAMES_WARNING = "X does not have valid feature names"
@@ -42,7 +42,14 @@ class Predictor:
             getattr(model.estimator, "predict_proba", None)
         )
         self._names = model.schema.names
-        self._dtypes = [_DTYPES[f.kind] for f in model.schema.features]
+        # A feature that may be missing holds NaN for null: floats, or objects for categories.
+        self._dtypes = [
+            np.float64 if f.nullable and f.kind in ("integer", "boolean") else _DTYPES[f.kind]
+            for f in model.schema.features
+        ]
+        self._nullable_categories = {
+            f.name for f in model.schema.features if f.nullable and f.kind == "category"
+        }
         self.uses_arrays = self._arrays_give_the_same_answers()
         if self.uses_arrays:
             warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
@@ -79,14 +86,19 @@ class Predictor:
         columns = list(zip(*rows, strict=True))
         return pd.DataFrame(
             {
-                name: np.array(values, dtype=dtype)
+                name: np.array(
+                    [np.nan if v is None else v for v in values]
+                    if name in self._nullable_categories
+                    else values,
+                    dtype=dtype,
+                )
                 for name, values, dtype in zip(self._names, columns, self._dtypes, strict=True)
             }
         )
 
     def _arrays_give_the_same_answers(self) -> bool:
         """Whether an array in column order gets the same answers as a DataFrame."""
-        if any(f.kind == "string" for f in self.schema.features):
+        if any(f.kind == "category" for f in self.schema.features):
             return False
         rows = [_probe_row(self.schema, offset) for offset in (0, 1)]
         array = np.array(rows, dtype=np.float64)

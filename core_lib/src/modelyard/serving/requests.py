@@ -8,22 +8,39 @@ Two shapes are accepted::
 Both become one list of rows, each a list of values in training column order,
 or a :class:`RequestError` whose details name the row and the field, never the
 value that was sent.
+
+The model's data contract decides the rest: a feature that may be missing
+(``nullable``) takes ``null`` and may be left out of a row, one that may not
+refuses ``null`` (``null_not_allowed``); an integer feature takes an integral
+number such as ``2007.0``; an unseen category or a number outside the training
+range is counted, and refused when the feature's policy is ``reject``.
 """
 
 import functools
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import pydantic_core
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from modelyard.schema import Feature, FeatureSchema
 
 _INT64 = {"ge": -(2**63), "le": 2**63 - 1}
-_PYTHON_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "string": str}
+_PYTHON_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "category": str}
 _FORBID = ConfigDict(extra="forbid")
 _STRICT_BOOL = Annotated[bool, Field(strict=True)]
+_NULL_NOT_ALLOWED = (
+    "null is not allowed: this feature had no missing values in training "
+    "(a project can declare it in [tool.modelyard] nullable)"
+)
+_REFUSALS = {
+    "unseen_category": "a category the model never saw in training (policy: reject)",
+    "out_of_range": "a number outside the range seen in training (policy: reject)",
+}
+#: Most refused values named in one answer.
+_REFUSED_LIMIT = 20
 #: Longest piece of a client's key name repeated in an error, so a huge key is not echoed.
 _NAME_LIMIT = 100
 
@@ -31,10 +48,17 @@ _NAME_LIMIT = 100
 class RequestError(Exception):
     """A request the server refuses: its HTTP status and the details to answer with."""
 
-    def __init__(self, status: int, details: list[dict[str, Any]]):
-        super().__init__(status, details)
+    def __init__(
+        self,
+        status: int,
+        details: list[dict[str, Any]],
+        contract: dict[tuple[str, str], int] | None = None,
+    ):
+        super().__init__(status, details, contract)
         self.status = status
         self.details = details
+        #: Contract values seen before refusing, as in :attr:`Parsed.contract`.
+        self.contract = contract or {}
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,9 @@ class Parsed:
 
     rows: list[list[Any]]
     probabilities: bool
+    #: How many values broke the contract, by ``(feature, check)``; check is
+    #: ``unseen_category`` or ``out_of_range``.
+    contract: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class RequestParser:
@@ -61,6 +88,7 @@ class RequestParser:
         self._columns_type = _columns_body(schema, max_rows)
         self._columns = TypeAdapter(_columns_shape(max_rows))
         self._data_in_schema_order = self._data_type(tuple(self.names))
+        self._checks = _contract_checks(schema)
 
     def parse(self, body: bytes) -> Parsed:
         """Validate a JSON body; raise :class:`RequestError` (422) naming what is wrong."""
@@ -107,10 +135,8 @@ class RequestParser:
         except ValidationError as error:
             raise RequestError(422, self._details(error, columns=None)) from None
         names = self.names
-        return Parsed(
-            [[row[name] for name in names] for row in valid["rows"]],
-            valid.get("probabilities", False),
-        )
+        rows = [[row.get(name) for name in names] for row in valid["rows"]]
+        return Parsed(rows, valid.get("probabilities", False), self._contract(rows, "rows"))
 
     def _parse_columns(self, payload: dict[str, Any]) -> Parsed:
         try:
@@ -129,7 +155,25 @@ class RequestParser:
         if validator is not self._data_in_schema_order:
             order = [columns.index(name) for name in self.names]
             data = [[row[i] for i in order] for row in data]
-        return Parsed([list(row) for row in data], shape.get("probabilities", False))
+        rows = [list(row) for row in data]
+        return Parsed(rows, shape.get("probabilities", False), self._contract(rows, "data"))
+
+    def _contract(self, rows: list[list[Any]], part: str) -> dict[tuple[str, str], int]:
+        """Count the values that break the contract; refuse them where the policy says so."""
+        counts: Counter[tuple[str, str]] = Counter()
+        refused = []
+        for index, name, check, breaks, reject in self._checks:
+            for number, row in enumerate(rows):
+                value = row[index]
+                if value is not None and breaks(value):
+                    counts[name, check] += 1
+                    if reject and len(refused) < _REFUSED_LIMIT:
+                        refused.append(
+                            _error([part, number], _REFUSALS[check], check, row=number, field=name)
+                        )
+        if refused:
+            raise RequestError(422, [_shortened(d) for d in refused], dict(counts))
+        return dict(counts)
 
     def _check_columns(self, columns: tuple[str, ...]) -> None:
         known = set(self.names)
@@ -160,9 +204,12 @@ class RequestParser:
         self, error: ValidationError, columns: tuple[str, ...] | None, prefix: str | None = None
     ) -> list[dict[str, Any]]:
         details = []
-        for item in error.errors(include_url=False, include_input=False, include_context=False):
+        for item in error.errors(include_url=False, include_context=False):
             loc = [prefix, *item["loc"]] if prefix else list(item["loc"])
-            detail = _error(loc, item["msg"], item["type"])
+            if item.get("input", "") is None and item["type"].endswith("_type"):
+                detail = _error(loc, _NULL_NOT_ALLOWED, "null_not_allowed")
+            else:  # the input itself is never repeated
+                detail = _error(loc, item["msg"], item["type"])
             if item["type"] == "too_long" and loc[:1] in (["rows"], ["data"]) and len(loc) == 1:
                 detail["msg"] = (
                     f"at most {self.max_rows} rows per request (MODELYARD_MAX_ROWS); "
@@ -181,7 +228,12 @@ class RequestParser:
 
 def _rows_body(schema: FeatureSchema, max_rows: int) -> Any:
     # Functional TypedDicts take any key, so the real feature names need no aliases.
-    row = TypedDict("Row", {f.name: _field_type(f) for f in schema.features})  # type: ignore[misc]
+    # A feature that may be missing may also be left out of a row: it is then null.
+    fields = {
+        f.name: NotRequired[_field_type(f)] if f.nullable else _field_type(f)
+        for f in schema.features
+    }
+    row = TypedDict("Row", fields)  # type: ignore[misc]
     row.__pydantic_config__ = _FORBID  # type: ignore[attr-defined]
     body = TypedDict(  # type: ignore[misc]  # noqa: UP013 - keys need not be identifiers
         "PredictRows",
@@ -233,13 +285,48 @@ def _batch(kind: Any, max_rows: int) -> Any:
 
 
 def _field_type(feature: Feature) -> Any:
-    """One feature's type: no coercion from other types, finite numbers, int64 integers."""
+    """One feature's type: no coercion from other types, finite numbers, int64 integers.
+
+    An integer feature takes an integral float (``2007.0``); a nullable one takes ``null``.
+    """
     extra: dict[str, Any] = {}
     if feature.kind == "number":
         extra = {"allow_inf_nan": False}
     elif feature.kind == "integer":
         extra = _INT64
-    return Annotated[_PYTHON_TYPES[feature.kind], Field(strict=True, **extra)]
+    kind: Any = Annotated[_PYTHON_TYPES[feature.kind], Field(strict=True, **extra)]
+    if feature.kind == "integer":
+        kind = Annotated[kind, BeforeValidator(_integral)]
+    return kind | None if feature.nullable else kind
+
+
+def _integral(value: Any) -> Any:
+    """An integral float as an int (``2007.0`` -> ``2007``); anything else unchanged."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _contract_checks(schema: FeatureSchema) -> list[tuple[int, str, str, Any, bool]]:
+    """Per checked feature: its column, name, check, a test for a breaking value, and refusal."""
+    checks: list[tuple[int, str, str, Any, bool]] = []
+    for index, f in enumerate(schema.features):
+        if f.kind == "category" and f.categories is not None:
+            seen = frozenset(f.categories)
+            unseen = lambda v, seen=seen: v not in seen  # noqa: E731
+            checks.append((index, f.name, "unseen_category", unseen, f.unseen_category == "reject"))
+        elif f.kind in ("integer", "number") and f.has_range:
+            low, high = f.minimum, f.maximum
+            checks.append(
+                (
+                    index,
+                    f.name,
+                    "out_of_range",
+                    lambda v, low=low, high=high: not low <= v <= high,
+                    f.out_of_range == "reject",
+                )
+            )
+    return checks
 
 
 def _error(loc: list[Any], msg: str, kind: str, **extra: Any) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The data the model learns from and predicts on.
 
-Until you replace it, the training data is scikit-learn's bundled breast-cancer
-table, so the project trains and serves with no data of your own. To use yours,
-make ``load_training_data`` return your features and target, for example::
+Until you replace it, the training data is the Palmer penguins table (from the
+palmerpenguins package): real data, with text columns and missing values, so
+the project trains and serves with no data of your own. To use yours, make
+``load_training_data`` return your features and target, for example::
 
     frame = pd.read_parquet("data/training.parquet")
     return frame.drop(columns="label"), frame["label"]
@@ -18,8 +19,8 @@ class ProjectData(Dataset):
     """Training and prediction data of this project."""
 
     def load_training_data(self) -> tuple[pd.DataFrame, pd.Series]:
-        """Return the features ``X`` and the target ``y`` to train on."""
-        return demo_dataset("breast_cancer").load_training_data()
+        """Return the features ``X`` and the target ``y`` (the species) to train on."""
+        return demo_dataset("penguins").load_training_data()
 
     def load_prediction_data(self, path: str) -> pd.DataFrame:
         """Return the rows to predict, read from a CSV file with the training columns."""

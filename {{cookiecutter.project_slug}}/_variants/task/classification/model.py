@@ -10,10 +10,11 @@ from __future__ import annotations
 from modelyard import Model
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+
+from {{ cookiecutter.package_name }}.features import preprocessing
 
 
 def build_model() -> Model:
-    """Return the untrained model: a logistic regression on standardised features."""
-    estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    """Return the untrained model: imputation and encoding, then a logistic regression."""
+    estimator = make_pipeline(preprocessing(), LogisticRegression(max_iter=1000))
     return Model(estimator)

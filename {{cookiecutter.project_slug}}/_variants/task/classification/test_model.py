@@ -24,3 +24,9 @@ def test_saved_model_loads_and_predicts_the_same(trained_model, data, tmp_path):
     loaded = load_model(str(ref))
 
     assert (loaded.predict(data.x) == trained_model.predict(data.x)).all()
+
+
+def test_rows_with_missing_values_get_predictions(trained_model, data):
+    gaps = data.x[data.x.isna().any(axis=1)]
+
+    assert len(trained_model.predict(gaps)) == len(gaps) > 0
