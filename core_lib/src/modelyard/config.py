@@ -61,6 +61,9 @@ class Settings:
             (see :mod:`modelyard.parallel`).
         search: the ``[tool.modelyard.search]`` table that ``modelyard search``
             runs (see :data:`SEARCH_KEYS`); empty when there is none.
+        trust: what this project trusts in model files beyond modelyard's
+            built-in list: profile names (``"lightgbm"``) or exact type names
+            (see :mod:`modelyard.trust`); ``MODELYARD_TRUST`` is comma-separated.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -77,6 +80,7 @@ class Settings:
     metrics: tuple[str, ...] = ()
     scheduler: str | None = None
     search: dict[str, Any] = field(default_factory=dict)
+    trust: tuple[str, ...] = ()
 
     @property
     def store_url(self) -> str:
@@ -237,6 +241,26 @@ def _metric_names(value: Any) -> tuple[str, ...]:
     return tuple(name for name in names if name)
 
 
+def _trust_names(value: Any) -> tuple[str, ...]:
+    from modelyard.trust import is_trust_name
+
+    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError
+    if not all(is_trust_name(name) for name in names if name):
+        raise ValueError
+    return tuple(name for name in names if name)
+
+
+def _trust_allowed() -> str:
+    from modelyard.trust import PROFILES
+
+    return (
+        "a list of profile names (" + ", ".join(PROFILES) + ") or exact type names "
+        "such as 'my_package.estimators.MyEstimator'"
+    )
+
+
 def _metrics_allowed() -> str:
     from modelyard.metrics import known_metrics
 
@@ -339,6 +363,7 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "metrics": (_metric_names, _metrics_allowed),
     "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
+    "trust": (_trust_names, _trust_allowed),
 }
 
 #: Every key's default, as documented (paths are relative to the project folder).
