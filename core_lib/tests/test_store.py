@@ -131,9 +131,7 @@ def test_a_type_nobody_trusted_is_refused_even_with_a_matching_hash(trained_clas
 
 def test_a_home_made_estimator_loads_only_when_the_caller_trusts_it(binary_data):
     type_name = f"{__name__}.HomeMadeClassifier"
-    Model(HomeMadeClassifier(), name="home").train(binary_data).save(
-        "models", trusted=[type_name]
-    )
+    Model(HomeMadeClassifier(), name="home").train(binary_data).save("models", trusted=[type_name])
 
     with pytest.raises(ArtifactError, match=f"trusted=\\['{type_name}'\\]"):
         load_model("models/home")
