@@ -251,15 +251,17 @@ def _add_health(app: FastAPI, served: _Served) -> None:
 
     def answer() -> Response:
         status = "ok" if served.ready.is_set() else ("failed" if served.failure else "loading")
-        detail = f"failed to load: {served.failure}" if status == "failed" else None
-        body = Health(status=status, model=served.name, version=served.version, detail=detail)
+        fields: dict[str, Any] = {"status": status, "model": served.name, "version": served.version}
+        if status == "failed":
+            fields["detail"] = f"failed to load: {served.failure}"
+        body = Health(**fields)
         return Response(
-            body.model_dump_json(exclude_none=True),
+            body.model_dump_json(exclude_unset=True),
             status_code=200 if status == "ok" else 503,
             media_type=_JSON,
         )
 
-    @app.get("/health/live", response_model=Health, response_model_exclude_none=True)
+    @app.get("/health/live", response_model=Health, response_model_exclude_unset=True)
     def live() -> Health:
         """The process is up and answering (the model may still be loading)."""
         return Health(status="ok", model=served.name, version=served.version)
