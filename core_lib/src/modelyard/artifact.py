@@ -34,6 +34,7 @@ import io
 import json
 import platform
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
@@ -354,14 +355,15 @@ def _loads(payload: bytes, card: ModelCard, folder: Path, trusted: tuple[str, ..
 def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[Any, list[str]]:
     """Load a skops file under exact trust; return the estimator and the types it needed.
 
-    ``failed`` starts every error message ("model 'x' cannot be saved").
+    The file is read and audited once: the node tree skops builds to list the
+    types is the one it then constructs. ``failed`` starts every error message
+    ("model 'x' cannot be saved").
     """
-    import skops.io
-
     extra, _ = expand(trusted)
     allowed = BUILTIN | extra
     try:
-        untrusted = sorted(skops.io.get_untrusted_types(data=payload))
+        tree = _SkopsFile(payload)
+        untrusted = sorted(tree.untrusted())
     except Exception as error:
         raise ArtifactError(
             f"{failed}: it is not a skops file modelyard can read "
@@ -378,7 +380,7 @@ def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[A
             "use one from an importable module"
         )
     try:
-        estimator = skops.io.loads(payload, trusted=untrusted)
+        estimator = tree.construct(untrusted)
     except Exception as error:
         reason = str(error).strip().split("\n")[0]
         raise ArtifactError(
@@ -387,6 +389,46 @@ def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[A
         ) from None
     check_tree_predictors(estimator)
     return estimator, untrusted
+
+
+class _SkopsFile:
+    """One skops payload, parsed once: its types listed, then built after they are judged.
+
+    skops' public API parses a file twice (``get_untrusted_types``, then ``loads``),
+    reading every array each time. Its node tree is built here once, with skops'
+    own functions, and audited by skops again just before it is constructed. With
+    a skops that lacks them, the public two-step API is used.
+    """
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+        self.tree: Any = None
+        try:
+            from skops.io._audit import audit_tree, get_tree
+            from skops.io._utils import read_schema
+        except ImportError:  # pragma: no cover - another skops layout
+            return
+        self._audit = audit_tree
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            schema, context = read_schema(archive)
+            self.tree = get_tree(schema, context, trusted=None)
+
+    def untrusted(self) -> list[str]:
+        """The types skops does not trust by itself."""
+        import skops.io
+
+        if self.tree is None:  # pragma: no cover
+            return skops.io.get_untrusted_types(data=self.payload)
+        return list(self.tree.get_unsafe_set())
+
+    def construct(self, trusted: list[str]) -> Any:
+        """Build the object, trusting exactly ``trusted`` beyond skops' defaults."""
+        import skops.io
+
+        if self.tree is None:  # pragma: no cover
+            return skops.io.loads(self.payload, trusted=trusted)
+        self._audit(self.tree, trusted=trusted)
+        return self.tree.construct()
 
 
 def _trust_used(types: list[str], trusted: tuple[str, ...]) -> list[str]:
