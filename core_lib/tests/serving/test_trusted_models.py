@@ -15,8 +15,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from modelyard import Model, load_model
+from modelyard.cli import main
 from modelyard.data import TabularDataset
 from modelyard.exceptions import ArtifactError
+from modelyard.packaged import embed_model
 from modelyard.store import ModelStore
 
 lightgbm = pytest.importorskip("lightgbm")
@@ -143,3 +145,55 @@ def test_serving_without_trust_exits_with_the_trust_key(trained, profile):
 
     assert done.returncode == 1
     assert f'trust = ["{profile}"]' in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def booster_project(workdir, monkeypatch, profile):
+    """A project whose [tool.modelyard] names a booster pipeline; ``trust`` set by the test."""
+    module = f"{profile}_project"  # one module per profile: imports are cached per name
+    (workdir / f"{module}.py").write_text(
+        "from modelyard import Model\n"
+        "from test_trusted_models import Penguins, _estimator\n\n\n"
+        f"def build_model():\n    return Model(_estimator({profile!r}))\n\n\n"
+        "class Data(Penguins):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(workdir))
+
+    def write(trust: str) -> None:
+        (workdir / "pyproject.toml").write_text(
+            f'[project]\nname = "{profile}-model"\n\n[tool.modelyard]\n'
+            f'model = "{module}:build_model"\ndataset = "{module}:Data"\n{trust}'
+        )
+
+    return write
+
+
+def test_modelyard_train_with_the_project_trust_saves_and_shows_it(
+    booster_project, profile, capsys
+):
+    booster_project(f'trust = ["{profile}"]\n')
+
+    assert main(["train", "--skip-score"]) == 0
+    assert main(["models", "show", f"{profile}-model"]) == 0
+    assert f"loading it needs trust = ['{profile}'] (ok)" in capsys.readouterr().out
+
+
+def test_modelyard_train_without_the_project_trust_is_one_line_naming_the_key(
+    booster_project, profile, capsys
+):
+    booster_project("")
+
+    assert main(["train", "--skip-score"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and f'trust = ["{profile}"]' in error
+    assert ModelStore("models").versions(f"{profile}-model") == []
+
+
+def test_a_release_embeds_the_model_only_with_its_trust(trained, profile, workdir):
+    ref = trained.save("models", trusted=[profile])
+    package = workdir / "pkg"
+    package.mkdir()
+
+    with pytest.raises(ArtifactError, match=rf'trust = \["{profile}"\]'):
+        embed_model(ref.path, package)
+    assert embed_model(ref.path, package, trusted=[profile]).trust == [profile]
