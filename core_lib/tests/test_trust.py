@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -21,6 +22,7 @@ from sklearn.preprocessing import FunctionTransformer
 from modelyard import Model, load_model, trust
 from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
 from modelyard.config import load_settings
+from modelyard.data import TabularDataset
 from modelyard.exceptions import ArtifactError, ConfigError
 from modelyard.store import ModelStore
 
@@ -201,3 +203,30 @@ def test_a_bad_trust_setting_names_the_key(workdir):
 
     with pytest.raises(ConfigError, match=r"trust = .*profile names \(lightgbm"):
         load_settings()
+
+
+class Islands(TabularDataset):
+    """A pandas categorical feature and missing values."""
+
+    def __init__(self) -> None:
+        super().__init__(target="biscoe")
+
+    def describe(self) -> str:
+        return "islands (generated)"
+
+    def read_frame(self) -> pd.DataFrame:
+        rng = np.random.RandomState(0)
+        island = pd.Categorical(rng.choice(["Biscoe", "Dream", "Torgersen"], 200))
+        bill = np.where(np.arange(200) % 13 == 0, np.nan, rng.normal(44, 5, 200))
+        biscoe = (island == "Biscoe").astype(int)
+        return pd.DataFrame({"island": island, "bill": bill, "biscoe": biscoe})
+
+
+def test_histgradientboosting_with_native_categories_and_missing_values_round_trips():
+    estimator = HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=5)
+    model = Model(estimator, name="hgb-cat").train(Islands())
+    rows = Islands().load_training_data()[0]
+
+    loaded = load_model(model.save("models"))
+
+    assert loaded.predict(rows).tolist() == model.predict(rows).tolist()

@@ -543,12 +543,11 @@ def _check_predictor(owner: Any, predictor: Any, n_features: int | None, bins: A
     rows = np.flatnonzero(inner)
     if not (np.all(left[inner] > rows) and np.all(right[inner] > rows)):
         _refuse(owner, "leaves well formed (children after their parent)")
+    categorical = nodes["is_categorical"].astype(bool) & inner
+    ids = nodes["bitset_idx"][categorical].astype(np.int64)
     for name in ("left_cat_bitsets", "raw_left_cat_bitsets"):
         bitsets = getattr(predictor, name, None)
-        if bitsets is None or not nodes["is_categorical"][inner].any():
-            continue
-        ids = nodes["bitset_idx"][inner][nodes["is_categorical"][inner]].astype(np.int64)
-        if ids.size and (ids.min() < 0 or ids.max() >= len(bitsets)):
+        if bitsets is not None and ids.size and (ids.min() < 0 or ids.max() >= len(bitsets)):
             _refuse(owner, "categorical splits inside the bitset array")
 
 
