@@ -396,19 +396,20 @@ class _SkopsFile:
 
     skops' public API parses a file twice (``get_untrusted_types``, then ``loads``),
     reading every array each time. Its node tree is built here once, with skops'
-    own functions, and audited by skops again just before it is constructed. With
-    a skops that lacks them, the public two-step API is used.
+    own functions, and its unsafe set (what skops' audit compares with the trusted
+    list) computed once: the caller refuses the file unless every name in it is
+    trusted, then the same tree is constructed. With a skops that lacks these
+    functions, the public two-step API is used.
     """
 
     def __init__(self, payload: bytes) -> None:
         self.payload = payload
         self.tree: Any = None
         try:
-            from skops.io._audit import audit_tree, get_tree
+            from skops.io._audit import get_tree
             from skops.io._utils import read_schema
         except ImportError:  # pragma: no cover - another skops layout
             return
-        self._audit = audit_tree
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
             schema, context = read_schema(archive)
             self.tree = get_tree(schema, context, trusted=None)
@@ -422,12 +423,11 @@ class _SkopsFile:
         return list(self.tree.get_unsafe_set())
 
     def construct(self, trusted: list[str]) -> Any:
-        """Build the object, trusting exactly ``trusted`` beyond skops' defaults."""
+        """Build the object; ``trusted`` must hold every name :meth:`untrusted` gave."""
         import skops.io
 
         if self.tree is None:  # pragma: no cover
             return skops.io.loads(self.payload, trusted=trusted)
-        self._audit(self.tree, trusted=trusted)
         return self.tree.construct()
 
 
