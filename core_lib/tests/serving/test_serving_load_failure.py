@@ -18,6 +18,7 @@ from sklearn.preprocessing import FunctionTransformer
 from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
 from modelyard.serving import app as app_module
 from modelyard.serving import create_app
+from modelyard.store import load_model, locate
 
 
 def free_port() -> int:
@@ -91,3 +92,18 @@ def _eventually_not_loading(client: TestClient, timeout: float = 30):
         if response.json()["status"] != "loading" or time.monotonic() > deadline:
             return response
         time.sleep(0.05)
+
+
+def test_a_model_loaded_before_listening_is_served_without_loading_again(
+    saved_classifier, monkeypatch
+):
+    location = locate(saved_classifier)
+    app_module.preload(location, load_model(location))
+    monkeypatch.setattr(app_module, "load_model", _never_called)
+
+    with TestClient(create_app(str(location))) as client:
+        assert _eventually_not_loading(client).json()["status"] == "ok"
+
+
+def _never_called(*args, **kwargs):
+    raise AssertionError("the preloaded model was loaded again")
