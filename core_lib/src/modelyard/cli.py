@@ -257,10 +257,9 @@ def _search(args: argparse.Namespace) -> int:
 def _predict_distributed(args: argparse.Namespace) -> int:
     """``modelyard predict`` of a Parquet folder as a Dask dataframe, on a cluster or locally."""
     from modelyard.distributed import predict_partitioned
-
-    scheduler = args.scheduler or load_settings().scheduler
     from modelyard.store import load_model
 
+    scheduler = args.scheduler or load_settings().scheduler
     rows = predict_partitioned(
         load_model(args.model, trusted=_trust(args)),
         args.input,
@@ -364,8 +363,12 @@ def _models_show(args: argparse.Namespace) -> int:
 
         trusted, _ = expand(_trust(args))
         missing = [name for name in card.trust if not expand([name])[0] <= trusted]
-        state = f"not trusted here: set [tool.modelyard] trust = {missing!r}" if missing else "ok"
-        print(f"loading it needs trust = {card.trust!r} ({state})")
+        state = f"not trusted here: set [tool.modelyard] trust = {json.dumps(missing)}"
+        # A note, not part of the card: stdout stays one JSON document.
+        print(
+            f"loading it needs trust = {json.dumps(card.trust)} ({state if missing else 'ok'})",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -175,7 +175,7 @@ def test_modelyard_train_with_the_project_trust_saves_and_shows_it(
 
     assert main(["train", "--skip-score"]) == 0
     assert main(["models", "show", f"{profile}-model"]) == 0
-    assert f"loading it needs trust = ['{profile}'] (ok)" in capsys.readouterr().out
+    assert f'loading it needs trust = ["{profile}"] (ok)' in capsys.readouterr().err
 
 
 def test_modelyard_train_without_the_project_trust_is_one_line_naming_the_key(
