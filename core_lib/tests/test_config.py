@@ -107,6 +107,7 @@ def test_every_key_has_a_documented_default(workdir):
         "name", "model", "dataset", "model_dir", "store", "run_dir",
         "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search",
         "nullable", "unseen_category", "out_of_range",
+        "trust",
     }  # fmt: skip
 
 

@@ -132,8 +132,8 @@ def test_a_type_nobody_trusted_is_refused_even_with_a_matching_hash(trained_clas
 
 
 def test_a_home_made_estimator_loads_only_when_the_caller_trusts_it(binary_data):
-    Model(HomeMadeClassifier(), name="home").train(binary_data).save("models")
     type_name = f"{__name__}.HomeMadeClassifier"
+    Model(HomeMadeClassifier(), name="home").train(binary_data).save("models", trusted=[type_name])
 
     with pytest.raises(ArtifactError, match=f"trusted=\\['{type_name}'\\]"):
         load_model("models/home")

@@ -13,9 +13,11 @@ Loading checks, in this order, and refuses with an
 2. the model file's hash (``sha256``): a changed or truncated file is refused;
 3. the format: pickle and joblib files run code when loaded, so they load only
    with ``allow_pickle=True``;
-4. the types in a skops file: anything outside modelyard's trust list
-   (:data:`TRUSTED_PACKAGES`, in this module, never in the artifact) must be
-   named by the caller in ``trusted=[...]``;
+4. the types in a skops file: anything outside modelyard's exact trust list
+   (:data:`modelyard.trust.BUILTIN`, in code, never in the artifact) must be
+   named by whoever loads it (``trusted=[...]``: profiles such as ``"lightgbm"``
+   or exact type names), and tree models must pass
+   :func:`~modelyard.trust.check_tree_predictors` before anything uses them;
 5. the library versions (:func:`check_versions`, see :data:`VERSION_POLICY`);
 6. that the card describes the loaded estimator (its class, classes and features).
 
@@ -26,13 +28,16 @@ depend on anything the artifact says about itself.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import io
 import json
 import platform
 import warnings
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +45,7 @@ from typing import Any
 
 from modelyard.exceptions import ArtifactError, VersionWarning
 from modelyard.safeio import read_regular_file
+from modelyard.trust import BUILTIN, check_tree_predictors, expand, trust_names
 
 CARD_FILE = "model.json"
 #: Formats a model file can be saved in, and the file name of each.
@@ -50,11 +56,6 @@ MODEL_FILES = {"skops": "model.skops", "pickle": "model.pkl", "joblib": "model.j
 PICKLE_FORMATS = ("pickle", "joblib")
 FORMAT = "skops"
 MODEL_FILE = MODEL_FILES[FORMAT]
-
-#: Top-level packages whose types a model file may contain without the caller saying so.
-#: Anything else (a project's own estimator class, a function) must be passed to
-#: ``load_model(..., trusted=[...])`` by the code that loads it.
-TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
 
 _RECORDED_PACKAGES = ("modelyard", "scikit-learn", "numpy", "pandas", "scipy", "skops")
 
@@ -99,6 +100,9 @@ class ModelCard:
         package: ``{"name": ..., "version": ...}`` of the installed distribution
             that provides the project's model factory (the model package that
             trained it), or None when it is not installed.
+        types: the type and function names in the model file that skops does
+            not trust by itself, sorted: what a loader's trust must cover.
+        trust: the project trust (profiles or exact names) the model needs to load.
         card_sha256: hash of every other field of the card, checked on load.
     """
 
@@ -119,6 +123,8 @@ class ModelCard:
     training_rows: int | None = None
     git: dict[str, Any] | None = None
     package: dict[str, str] | None = None
+    types: list[str] = field(default_factory=list)
+    trust: list[str] = field(default_factory=list)
     card_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,27 +174,55 @@ def _installed_versions() -> tuple[tuple[str, str], ...]:
 
 
 def write_artifact(
-    estimator: Any, card: ModelCard, folder: Path, *, format: str = FORMAT
+    estimator: Any,
+    card: ModelCard,
+    folder: Path,
+    *,
+    format: str = FORMAT,
+    trusted: Iterable[str] = (),
+    proof_rows: Any = None,
 ) -> ModelCard:
     """Write ``estimator`` and its sealed card (hashes filled in) into ``folder``.
 
+    A skops file is proven first: it is loaded back with the trust that will
+    apply when it is served (modelyard's list plus ``trusted``), and must give
+    the same predictions on ``proof_rows``. A model that could never be loaded
+    (say, one holding a ``lambda``) is refused here, before anything is written.
+
     Args:
         estimator: the fitted estimator.
-        card: its card; ``format``, ``model_file`` and the hashes are filled in here.
+        card: its card; ``format``, ``model_file``, ``types``, ``trust`` and the
+            hashes are filled in here.
         folder: where to write (created if needed).
         format: a key of :data:`MODEL_FILES`; ``skops`` unless you must use pickle.
+        trusted: the project's trust (profiles or exact type names).
+        proof_rows: a few rows the loaded copy must predict exactly as ``estimator``
+            does; None proves only that it loads.
+
+    Raises:
+        ArtifactError: if the file would not load, or loads and predicts differently.
     """
     if format not in MODEL_FILES:
         raise ArtifactError(
             f"unknown model format {format!r}; choose one of {', '.join(MODEL_FILES)}"
         )
     payload = _dumps(estimator, format)
+    types: list[str] = []
+    needed: list[str] = []
+    if format == "skops":
+        trusted = tuple(trusted)
+        loaded, types = _loads_skops(payload, trusted, f"model '{card.name}' cannot be saved")
+        needed = _trust_used(types, trusted)
+        if proof_rows is not None:
+            _prove(estimator, loaded, proof_rows, card.name)
     card = ModelCard(
         **{
             **card.to_dict(),
             "format": format,
             "model_file": MODEL_FILES[format],
             "sha256": hashlib.sha256(payload).hexdigest(),
+            "types": types,
+            "trust": needed,
         }
     ).sealed()
     folder.mkdir(parents=True, exist_ok=True)
@@ -227,7 +261,8 @@ def read_artifact(
 
     Args:
         folder: a version folder written by :func:`write_artifact`.
-        trusted: fully qualified type names to trust beyond :data:`TRUSTED_PACKAGES`.
+        trusted: what to trust beyond modelyard's built-in list: profile names
+            (``"lightgbm"``) or exact type names (see :mod:`modelyard.trust`).
         allow_pickle: load pickle and joblib files, which run code from the file.
             Only for files you made yourself or whose authors you trust.
         allow_version_mismatch: load a model saved with another scikit-learn
@@ -250,7 +285,7 @@ def read_artifact(
         )
     payload = _read_verified(folder / card.model_file, card.sha256)
     check_versions(card, allow_mismatch=allow_version_mismatch)
-    estimator = _loads(payload, card, folder, set(trusted))
+    estimator = _loads(payload, card, folder, tuple(trusted))
     _check_card_describes(estimator, card, folder)
     return estimator, card
 
@@ -307,7 +342,7 @@ def _dumps(estimator: Any, format: str) -> bytes:
     return buffer.getvalue()
 
 
-def _loads(payload: bytes, card: ModelCard, folder: Path, trusted: set[str]) -> Any:
+def _loads(payload: bytes, card: ModelCard, folder: Path, trusted: tuple[str, ...]) -> Any:
     if card.format == "pickle":
         import pickle
 
@@ -316,29 +351,141 @@ def _loads(payload: bytes, card: ModelCard, folder: Path, trusted: set[str]) -> 
         import joblib
 
         return joblib.load(io.BytesIO(payload))
-    import skops.io
+    estimator, _ = _loads_skops(payload, trusted, f"{folder / card.model_file} cannot be loaded")
+    return estimator
 
+
+def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[Any, list[str]]:
+    """Load a skops file under exact trust; return the estimator and the types it needed.
+
+    The file is read and audited once: the node tree skops builds to list the
+    types is the one it then constructs. ``failed`` starts every error message
+    ("model 'x' cannot be saved").
+    """
+    extra, _ = expand(trusted)
+    allowed = BUILTIN | extra
     try:
-        untrusted = skops.io.get_untrusted_types(data=payload)
+        with _gc_paused():
+            tree = _SkopsFile(payload)
+            untrusted = sorted(tree.untrusted())
     except Exception as error:
         raise ArtifactError(
-            f"{folder / card.model_file} is not a skops file modelyard can read "
+            f"{failed}: it is not a skops file modelyard can read "
             f"({type(error).__name__}: {error}); save the model again"
         ) from None
-    refused = [name for name in untrusted if not _is_trusted(name, trusted)]
+    refused = [name for name in untrusted if name not in allowed]
     if refused:
+        names = trust_names(refused)
         raise ArtifactError(
-            f"{folder / card.model_file} contains types modelyard does not trust: "
-            f"{', '.join(refused)}. If you wrote them or trust their authors, pass "
-            f"load_model(..., trusted={refused!r})"
+            f"{failed}: it holds types modelyard does not trust: {', '.join(refused)}. "
+            "If you wrote them or trust their authors, set [tool.modelyard] trust = "
+            f"{json.dumps(names)} (or --trust, MODELYARD_TRUST, load_model(..., "
+            f"trusted={names!r})); a lambda or a function defined in __main__ never loads: "
+            "use one from an importable module"
         )
     try:
-        return skops.io.loads(payload, trusted=untrusted)
+        with _gc_paused():
+            estimator = tree.construct(untrusted)
     except Exception as error:
+        reason = str(error).strip().split("\n")[0]
         raise ArtifactError(
-            f"{folder / card.model_file} cannot be loaded by skops "
-            f"({type(error).__name__}: {error}); save the model again"
+            f"{failed}: skops cannot rebuild it ({type(error).__name__}: {reason}); "
+            "save the model again with importable types"
         ) from None
+    check_tree_predictors(estimator)
+    return estimator, untrusted
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a file is parsed and built.
+
+    Building a model creates many objects and no garbage cycles; every few
+    hundred allocations would otherwise trigger a collection that walks every
+    object the process holds (a serving process or a notebook holds many).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _SkopsFile:
+    """One skops payload, parsed once: its types listed, then built after they are judged.
+
+    skops' public API parses a file twice (``get_untrusted_types``, then ``loads``),
+    reading every array each time. Its node tree is built here once, with skops'
+    own functions, and its unsafe set (what skops' audit compares with the trusted
+    list) computed once: the caller refuses the file unless every name in it is
+    trusted, then the same tree is constructed. With a skops that lacks these
+    functions, the public two-step API is used.
+    """
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+        self.tree: Any = None
+        try:
+            from skops.io._audit import get_tree
+            from skops.io._utils import read_schema
+        except ImportError:  # pragma: no cover - another skops layout
+            return
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            schema, context = read_schema(archive)
+            self.tree = get_tree(schema, context, trusted=None)
+
+    def untrusted(self) -> list[str]:
+        """The types skops does not trust by itself."""
+        import skops.io
+
+        if self.tree is None:  # pragma: no cover
+            return skops.io.get_untrusted_types(data=self.payload)
+        return list(self.tree.get_unsafe_set())
+
+    def construct(self, trusted: list[str]) -> Any:
+        """Build the object; ``trusted`` must hold every name :meth:`untrusted` gave."""
+        import skops.io
+
+        if self.tree is None:  # pragma: no cover
+            return skops.io.loads(self.payload, trusted=trusted)
+        return self.tree.construct()
+
+
+def _trust_used(types: list[str], trusted: tuple[str, ...]) -> list[str]:
+    """The names in ``trusted`` that some type of ``types`` needs (beyond the built-in list)."""
+    needed = {name for name in types if name not in BUILTIN}
+    used = []
+    for name in trusted:
+        covered, _ = expand([name])
+        if covered & needed:
+            used.append(name)
+    return used
+
+
+def _prove(estimator: Any, loaded: Any, rows: Any, name: str) -> None:
+    """Refuse a saved copy whose predictions on ``rows`` differ from the original's."""
+    import numpy as np
+
+    try:
+        expected, actual = estimator.predict(rows), loaded.predict(rows)
+    except Exception as error:
+        reason = str(error).strip().split("\n")[0]
+        raise ArtifactError(
+            f"model '{name}' cannot be saved: the saved copy fails to predict "
+            f"({type(error).__name__}: {reason}); nothing was published"
+        ) from None
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    same = expected.shape == actual.shape and (
+        np.array_equal(expected, actual, equal_nan=expected.dtype.kind in "fc")
+    )
+    if not same:
+        raise ArtifactError(
+            f"model '{name}' cannot be saved: the saved copy predicts differently from the "
+            "trained model on training rows; nothing was published. Report it with the "
+            "estimator's class, or save with format='pickle'"
+        )
 
 
 def _read_verified(path: Path, expected: str) -> bytes:
@@ -377,7 +524,3 @@ def _check_card_describes(estimator: Any, card: ModelCard, folder: Path) -> None
             + "; ".join(problems)
             + ". Do not load it; save the model again"
         )
-
-
-def _is_trusted(type_name: str, extra: set[str]) -> bool:
-    return type_name in extra or type_name.split(".", 1)[0] in TRUSTED_PACKAGES

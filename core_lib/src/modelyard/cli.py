@@ -116,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("MODELYARD_WORKERS", "1"),
         help="worker processes (default: $MODELYARD_WORKERS, else 1)",
     )
+    _add_trust_option(serve)
     serve.set_defaults(handler=_serve)
 
     predict = commands.add_parser(
@@ -146,8 +147,25 @@ def _parser() -> argparse.ArgumentParser:
         help="score a folder of Parquet files as a Dask dataframe on the scheduler at ADDRESS "
         "(a folder as --input does this on this machine; default: the scheduler setting)",
     )
+    _add_trust_option(predict)
     predict.set_defaults(handler=_predict)
     return parser
+
+
+def _add_trust_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="trust a profile (lightgbm, xgboost, catboost) or an exact type name in the model "
+        "file, beyond [tool.modelyard] trust and $MODELYARD_TRUST; repeatable",
+    )
+
+
+def _trust(args: argparse.Namespace) -> tuple[str, ...]:
+    """What the loader trusts: the project's ``trust`` (and MODELYARD_TRUST), then --trust."""
+    return tuple(dict.fromkeys((*load_settings().trust, *args.trust)))
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -198,6 +216,7 @@ def _add_models_commands(commands: argparse._SubParsersAction) -> None:
         help="print the data contract as a table: per feature its kind, whether it may be "
         "missing, what training saw and its policy",
     )
+    _add_trust_option(show)
     show.set_defaults(handler=_models_show)
 
 
@@ -251,10 +270,11 @@ def _search(args: argparse.Namespace) -> int:
 def _predict_distributed(args: argparse.Namespace) -> int:
     """``modelyard predict`` of a Parquet folder as a Dask dataframe, on a cluster or locally."""
     from modelyard.distributed import predict_partitioned
+    from modelyard.store import load_model
 
     scheduler = args.scheduler or load_settings().scheduler
     rows = predict_partitioned(
-        args.model,
+        load_model(args.model, trusted=_trust(args)),
         args.input,
         args.output,
         scheduler=scheduler,
@@ -291,6 +311,7 @@ def _add_release_command(commands: argparse._SubParsersAction) -> None:
     release.add_argument(
         "--no-upload", action="store_true", help="build and check only; upload nothing"
     )
+    _add_trust_option(release)
     release.set_defaults(handler=_release)
 
 
@@ -308,6 +329,7 @@ def _release(args: argparse.Namespace) -> int:
         index_url=args.index_url,
         out_dir=out,
         upload_files=not args.no_upload,
+        trusted=_trust(args),
     )
     print(f"built {dists.name} {dists.version} with model '{card.name}' version {card.version}:")
     for file in dists.files:
@@ -354,6 +376,17 @@ def _models_show(args: argparse.Namespace) -> int:
         print(FeatureSchema.from_dict(card.features).contract_table())
         return 0
     print(json.dumps(card.to_dict(), indent=2))
+    if card.trust:
+        from modelyard.trust import expand
+
+        trusted, _ = expand(_trust(args))
+        missing = [name for name in card.trust if not expand([name])[0] <= trusted]
+        state = f"not trusted here: set [tool.modelyard] trust = {json.dumps(missing)}"
+        # A note, not part of the card: stdout stays one JSON document.
+        print(
+            f"loading it needs trust = {json.dumps(card.trust)} ({state if missing else 'ok'})",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -409,7 +442,7 @@ def _serve(args: argparse.Namespace) -> int:
     if model is None:
         settings = load_settings(required=True)
         model = f"{settings.store_url}/{settings.build_model().resolve_name(settings)}"
-    serve(model, host=args.host, port=args.port, workers=args.workers)
+    serve(model, host=args.host, port=args.port, workers=args.workers, trusted=_trust(args))
     return 0
 
 
@@ -427,12 +460,13 @@ def _write_report(result: Result, run_dir: Path) -> None:
 
 def _predict(args: argparse.Namespace) -> int:
     from modelyard.batch import predict_file
+    from modelyard.store import load_model
 
     if args.scheduler or Path(args.input).is_dir():
         return _predict_distributed(args)
 
     rows = predict_file(
-        args.model,
+        load_model(args.model, trusted=_trust(args)),
         args.input,
         args.output,
         chunk_rows=args.chunk_rows,

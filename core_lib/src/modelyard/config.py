@@ -67,6 +67,9 @@ class Settings:
             one policy, or a table ``{feature = "reject"}``.
         out_of_range: ``accept`` or ``reject`` a number outside the training range;
             one policy, or a table ``{feature = "reject"}``.
+        trust: what this project trusts in model files beyond modelyard's
+            built-in list: profile names (``"lightgbm"``) or exact type names
+            (see :mod:`modelyard.trust`); ``MODELYARD_TRUST`` is comma-separated.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -86,6 +89,7 @@ class Settings:
     nullable: tuple[str, ...] = ()
     unseen_category: str | dict[str, str] = "accept"
     out_of_range: str | dict[str, str] = "accept"
+    trust: tuple[str, ...] = ()
 
     @property
     def store_url(self) -> str:
@@ -249,6 +253,26 @@ def _metric_names(value: Any) -> tuple[str, ...]:
     return tuple(name for name in names if name)
 
 
+def _trust_names(value: Any) -> tuple[str, ...]:
+    from modelyard.trust import is_trust_name
+
+    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError
+    if not all(is_trust_name(name) for name in names if name):
+        raise ValueError
+    return tuple(name for name in names if name)
+
+
+def _trust_allowed() -> str:
+    from modelyard.trust import PROFILES
+
+    return (
+        "a list of profile names (" + ", ".join(PROFILES) + ") or exact type names "
+        "such as 'my_package.estimators.MyEstimator'"
+    )
+
+
 def _metrics_allowed() -> str:
     from modelyard.metrics import known_metrics
 
@@ -375,6 +399,7 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "nullable": (lambda v: _names(v), "a list of feature names"),
     "unseen_category": (lambda v: _policy(v), _POLICY_TEXT),
     "out_of_range": (lambda v: _policy(v), _POLICY_TEXT),
+    "trust": (_trust_names, _trust_allowed),
 }
 
 #: Every key's default, as documented (paths are relative to the project folder).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from modelyard.selection import FeatureSelection
 
 TASKS = ("classification", "regression")
+
+
+#: Training rows a saved copy must predict exactly as the trained model (see Model.save).
+PROOF_ROWS = 5
 
 
 class Model:
@@ -86,6 +91,7 @@ class Model:
         self.ref: ModelRef | None = None
         self.data_fingerprint: str | None = None
         self._training_rows: int | None = None
+        self._proof_rows: Any = None  # a few training rows a saved copy must predict alike
         self._train_record: Path | None = None
         self._pending_record: tuple[RunRecord, Path] | None = None
 
@@ -396,8 +402,15 @@ class Model:
         *,
         format: str = FORMAT,
         storage_options: dict[str, Any] | None = None,
+        trusted: Iterable[str] | None = None,
     ) -> ModelRef:
         """Save the trained model as a new version in ``store``, with its model card.
+
+        The save is proven before the version is published: the written file is
+        loaded back with the trust that will serve it, and must predict the same
+        as this model on a few training rows. A model that could never load (one
+        holding a ``lambda``, or a type nobody trusts) is refused, and the store
+        gets no new version.
 
         Args:
             store: a folder or an fsspec URL; the project's ``store`` or
@@ -406,6 +419,9 @@ class Model:
                 ``"pickle"`` / ``"joblib"`` for estimators skops cannot write
                 (loading those needs ``allow_pickle=True``).
             storage_options: options of the fsspec filesystem of a URL.
+            trusted: profiles or exact type names the model needs beyond
+                modelyard's built-in list; the project's ``trust`` setting
+                (``[tool.modelyard] trust``, ``MODELYARD_TRUST``) when None.
 
         Returns:
             where the version was written; ``str(ref)`` can be given to
@@ -425,6 +441,8 @@ class Model:
                 replace(self._card(name, version, git), package=package),
                 folder,
                 format=format,
+                trusted=settings.trust if trusted is None else tuple(trusted),
+                proof_rows=self._proof_rows,
             ),
         )
         if self._pending_record is not None:
@@ -451,6 +469,7 @@ class Model:
         self.schema = FeatureSchema.from_frame(X, self.contract)
         self.data_fingerprint = fingerprint or data_fingerprint(X, y)
         self._training_rows = len(X)
+        self._proof_rows = X[:PROOF_ROWS] if isinstance(X, pd.DataFrame | np.ndarray) else None
         classes = getattr(self.estimator, "classes_", None)
         self.classes = np.asarray(classes).tolist() if classes is not None else None
 

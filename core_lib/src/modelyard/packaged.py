@@ -17,6 +17,7 @@ import importlib.util
 import shutil
 import uuid
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,8 +77,10 @@ def load_packaged_model(package: str, **options: Any) -> Model:
     return load_model(packaged_model_path(package), **options)
 
 
-def embed_model(source: str | Path, package_dir: Path) -> ModelCard:
-    """Check that ``source`` loads, then copy it into ``package_dir/trained_model``.
+def embed_model(source: str | Path, package_dir: Path, *, trusted: Iterable[str] = ()) -> ModelCard:
+    """Check that ``source`` loads (trusting ``trusted``), then copy it into the package.
+
+    The copy goes to ``package_dir/trained_model``.
 
     The copy is written beside the target and renamed into place, so a failed copy
     never leaves half a model in the package.
@@ -91,7 +94,7 @@ def embed_model(source: str | Path, package_dir: Path) -> ModelCard:
             f"no trained model to put in the package ({error}). Run `modelyard train` first, "
             "or name a saved version with --model models/NAME@VERSION"
         ) from None
-    load_model(location)  # refuse to ship a model that would not load
+    load_model(location, trusted=trusted)  # refuse to ship a model that would not load
     target = package_dir / PACKAGED_FOLDER
     staging = package_dir / f".{PACKAGED_FOLDER}-{uuid.uuid4().hex}"
     try:
@@ -142,6 +145,7 @@ def release_model_package(
     index_url: str | None = None,
     out_dir: Path | str | None = None,
     upload_files: bool = True,
+    trusted: Iterable[str] | None = None,
 ) -> tuple[Distributions, ModelCard]:
     """Build the project's package with a trained model in it, check it and upload it.
 
@@ -152,6 +156,7 @@ def release_model_package(
         index_url: the simple index to look for the version in.
         out_dir: where to keep the built files.
         upload_files: False builds and checks only.
+        trusted: what loading the model may trust; the project's ``trust`` when None.
 
     Raises:
         ReleaseError: on a dirty tree, when no model was trained, when the version is
@@ -163,7 +168,7 @@ def release_model_package(
     folder = package_dir(settings)
     if model is None:
         model = f"{settings.store_url}/{settings.build_model().resolve_name(settings)}"
-    card = embed_model(model, folder)
+    card = embed_model(model, folder, trusted=settings.trust if trusted is None else trusted)
     try:
         dists = release.release(
             settings.root,

@@ -8,7 +8,10 @@ only its own work: validate, convert, predict, encode.
 
 A saved model is loaded in the background after the server starts listening,
 so ``/health/live`` answers at once and ``/health/ready`` turns from 503 to
-200 when the model can predict.
+200 when the model can predict; if loading fails, ``/health/ready`` says
+``failed`` and ``/predict`` answers 503 "failed to load: <cause>", never
+"still loading". ``modelyard serve`` loads the model before it listens
+(:func:`preload`), so a model that cannot load stops it at once.
 """
 
 import contextlib
@@ -16,7 +19,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ from pydantic import BaseModel
 
 from modelyard import __version__
 from modelyard.artifact import ModelCard, library_versions, read_card
-from modelyard.exceptions import ConfigError, NotTrainedError
+from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
@@ -37,6 +40,9 @@ from modelyard.serving.requests import RequestError, RequestParser
 from modelyard.store import ModelStore, load_model, locate
 
 MODEL_ENV = "MODELYARD_SERVE_MODEL"
+#: Comma-separated profiles or type names the served model may need (see modelyard.trust).
+TRUST_ENV = "MODELYARD_TRUST"
+_preloaded: dict[str, Model] = {}
 MAX_ROWS_ENV = "MODELYARD_MAX_ROWS"
 MAX_BODY_ENV = "MODELYARD_MAX_BODY_BYTES"
 DEFAULT_MAX_ROWS = 10_000
@@ -55,6 +61,7 @@ class Health(BaseModel):
     status: str
     model: str
     version: int | None
+    detail: str | None = None
 
 
 class Prediction(BaseModel):
@@ -104,6 +111,7 @@ def create_app(
     max_rows: int | None = None,
     max_body_bytes: int | None = None,
     storage_options: dict[str, Any] | None = None,
+    trusted: Iterable[str] = (),
 ) -> FastAPI:
     """Build the REST API of a trained model, or of a saved one given by its path.
 
@@ -116,11 +124,13 @@ def create_app(
             else 16 MiB), checked before the body is parsed.
         storage_options: options of the fsspec filesystem when ``model`` is a store
             URL (``s3://bucket/models/NAME@3``).
+        trusted: profiles or exact type names a saved model may need beyond
+            modelyard's built-in list (see :mod:`modelyard.trust`).
 
     Endpoints: ``GET /health/live``, ``GET /health/ready``, ``GET /metadata``,
     ``GET /metrics`` and ``POST /predict``.
     """
-    served, loader = _served(model, storage_options)
+    served, loader = _served(model, storage_options, tuple(trusted))
     limits = (
         max_rows or _env_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
         max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
@@ -168,17 +178,24 @@ def create_app(
 def create_app_from_env() -> FastAPI:
     """Build the app for the model named by the ``MODELYARD_SERVE_MODEL`` environment variable.
 
-    This is the factory ``modelyard serve`` gives uvicorn, so every worker
-    process loads the model itself.
+    This is the factory ``modelyard serve`` gives uvicorn. A worker in the
+    process that called :func:`preload` serves the model loaded there; any
+    other worker loads it itself, trusting ``MODELYARD_TRUST``.
     """
     uri = os.environ.get(MODEL_ENV)
     if not uri:
         raise ConfigError(f"set {MODEL_ENV} to the model to serve, e.g. models/my-model")
-    return create_app(uri)
+    trusted = [name.strip() for name in os.environ.get(TRUST_ENV, "").split(",") if name.strip()]
+    return create_app(uri, trusted=trusted)
+
+
+def preload(location: Path | str, model: Model) -> None:
+    """Keep ``model``, loaded from ``location``, for the app this process builds for it."""
+    _preloaded[str(location)] = model
 
 
 def _served(
-    model: Model | str | Path, storage_options: dict[str, Any] | None
+    model: Model | str | Path, storage_options: dict[str, Any] | None, trusted: tuple[str, ...]
 ) -> tuple[_Served, Any]:
     """What is served (from the model or its card), and how to load it."""
     if isinstance(model, Model):
@@ -206,7 +223,10 @@ def _served(
         "trained_with": card.versions,
     }
     served = _Served(card.name, card.version, FeatureSchema.from_dict(card.features), info)
-    return served, lambda: load_model(folder, storage_options=storage_options)
+    preloaded = _preloaded.pop(str(folder), None)
+    if preloaded is not None:
+        return served, lambda: preloaded
+    return served, lambda: load_model(folder, storage_options=storage_options, trusted=trusted)
 
 
 def _card(location: Path | str, storage_options: dict[str, Any] | None) -> ModelCard:
@@ -222,7 +242,7 @@ def _load(served: _Served, loader: Any) -> None:
         served.load(loader())
         logger.info("model %s version %s is ready", served.name, served.version)
     except Exception as error:  # the process stays up, not ready, and says why
-        served.failure = f"{type(error).__name__}: {error}"
+        served.failure = str(error) if isinstance(error, ModelyardError) else repr(error)
         logger.exception("model %s could not be loaded", served.name)
 
 
@@ -231,12 +251,17 @@ def _add_health(app: FastAPI, served: _Served) -> None:
 
     def answer() -> Response:
         status = "ok" if served.ready.is_set() else ("failed" if served.failure else "loading")
-        body = Health(status=status, model=served.name, version=served.version)
+        fields: dict[str, Any] = {"status": status, "model": served.name, "version": served.version}
+        if status == "failed":
+            fields["detail"] = f"failed to load: {served.failure}"
+        body = Health(**fields)
         return Response(
-            body.model_dump_json(), status_code=200 if status == "ok" else 503, media_type=_JSON
+            body.model_dump_json(exclude_unset=True),
+            status_code=200 if status == "ok" else 503,
+            media_type=_JSON,
         )
 
-    @app.get("/health/live", response_model=Health)
+    @app.get("/health/live", response_model=Health, response_model_exclude_unset=True)
     def live() -> Health:
         """The process is up and answering (the model may still be loading)."""
         return Health(status="ok", model=served.name, version=served.version)
@@ -303,6 +328,8 @@ def _add_predict(app: FastAPI, served: _Served, parser: BodyParser, metrics: Met
             )
         predictor = served.predictor
         if predictor is None:
+            if served.failure:
+                return _refuse(503, "not_ready", f"failed to load: {served.failure}")
             return _refuse(503, "not_ready", "the model is still loading; retry shortly")
         try:
             parsed = await parser.parse(await request.body())

@@ -5,14 +5,15 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from modelyard.exceptions import ConfigError
-from modelyard.serving.app import MODEL_ENV
+from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
+from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
 from modelyard.serving.limits import max_in_flight
 from modelyard.serving.observability import MULTIPROCESS_ENV
-from modelyard.store import locate
+from modelyard.store import load_model, locate
 
 #: Seconds a SIGTERM waits for requests in flight before the worker stops anyway.
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -21,12 +22,21 @@ WORKER_START_SECONDS = 60
 
 
 def serve(
-    model: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1
+    model: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    trusted: Iterable[str] = (),
 ) -> None:
     """Serve a saved model over HTTP until interrupted.
 
-    The model path is checked here, before any worker starts, so a wrong path
-    is one clear error rather than a crash in every worker. With several
+    The model is loaded here, once, before uvicorn starts: a wrong path or a
+    model that cannot load (an untrusted type, a changed file, a crafted tree)
+    is one :class:`~modelyard.exceptions.ArtifactError` naming the cause, and
+    no server that looks healthy is left behind. The loaded model is the one a
+    single worker serves; with several workers each loads it again, trusting
+    ``trusted`` (passed to them in ``MODELYARD_TRUST``). With several
     workers, Prometheus metrics are kept in a shared folder (a fresh temporary
     one unless ``PROMETHEUS_MULTIPROC_DIR`` names one) so ``/metrics`` counts
     every worker's requests. On SIGTERM, requests in flight are finished first
@@ -39,7 +49,14 @@ def serve(
 
     check_listen(port, workers)
     deadlines(), max_in_flight()  # a bad setting is one error here, not one per worker
-    os.environ[MODEL_ENV] = str(locate(model))
+    location = locate(model)
+    try:
+        loaded = load_model(location, trusted=trusted)
+    except ModelyardError as error:
+        raise ArtifactError(f"model {model} failed to load: {error}") from None
+    preload(location, loaded)
+    os.environ[MODEL_ENV] = str(location)
+    os.environ[TRUST_ENV] = ",".join(trusted)
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="modelyard-metrics-")
     options: dict[str, Any] = {}
