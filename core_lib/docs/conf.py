@@ -12,6 +12,9 @@ it, and the version shown is the installed distribution's.
 from __future__ import annotations
 
 from importlib.metadata import version as _distribution_version
+from pathlib import Path
+
+from modelyard.inventories import offline_intersphinx
 
 # -- Project -----------------------------------------------------------------
 
@@ -29,7 +32,15 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx.ext.intersphinx",
 ]
+
+# -- intersphinx ---------------------------------------------------------------
+
+# Links to Python, numpy, pandas and scikit-learn, from inventories written from the
+# installed packages (modelyard.inventories): the build needs no network, and `-n`
+# (every reference must resolve) holds behind a firewall too.
+intersphinx_mapping = offline_intersphinx(Path(__file__).parent / "_build" / "inventories")
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 templates_path: list[str] = []

@@ -61,6 +61,10 @@ class Settings:
             (see :mod:`modelyard.parallel`).
         search: the ``[tool.modelyard.search]`` table that ``modelyard search``
             runs (see :data:`SEARCH_KEYS`); empty when there is none.
+        data: which data ``train``, ``score`` and the project's tests read: ``full``
+            (the ``dataset`` class) or ``sample`` (the committed CSV at ``sample``); CI
+            sets ``MODELYARD_DATA=sample`` (see :mod:`modelyard.data.sample`).
+        sample: the CSV file ``modelyard sample`` writes and ``data = "sample"`` reads.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -77,6 +81,8 @@ class Settings:
     metrics: tuple[str, ...] = ()
     scheduler: str | None = None
     search: dict[str, Any] = field(default_factory=dict)
+    data: str = "full"
+    sample: Path = Path("data/sample.csv")
 
     @property
     def store_url(self) -> str:
@@ -100,8 +106,12 @@ class Settings:
         return model
 
     def build_dataset(self) -> Any:
-        """Instantiate the project's dataset class."""
+        """Instantiate the project's dataset class, or read the sample when ``data`` is sample."""
         from modelyard.data import Dataset
+        from modelyard.data.sample import sample_dataset
+
+        if self.data == "sample":
+            return sample_dataset(self.sample)
 
         dataset_class = _import(self._required("dataset"), "dataset")
         if not (isinstance(dataset_class, type) and issubclass(dataset_class, Dataset)):
@@ -187,6 +197,7 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         result,
         model_dir=result.root / result.model_dir,
         run_dir=result.root / result.run_dir,
+        sample=result.root / result.sample,
         store=store,
     )
 
@@ -299,6 +310,17 @@ def _search_table(value: Any) -> dict[str, Any]:
     return table
 
 
+def _data_choice(value: Any) -> str:
+    text = _text(value).strip().lower()
+    if text not in DATA_CHOICES:
+        raise ValueError
+    return text
+
+
+#: The values of the ``data`` setting.
+DATA_CHOICES = ("full", "sample")
+
+
 def _search_values(values: Any, *, random: bool) -> bool:
     if isinstance(values, list):
         return bool(values)
@@ -338,6 +360,8 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "n_jobs": (_n_jobs, "a whole number other than 0 (-1 for every core)"),
     "metrics": (_metric_names, _metrics_allowed),
     "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
+    "data": (_data_choice, "full (the dataset class) or sample (the committed sample file)"),
+    "sample": (lambda v: Path(_text(v)), "a CSV file path"),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
 }
 

@@ -1,0 +1,274 @@
+"""Intersphinx inventories built offline, from the packages installed where the docs build.
+
+Sphinx's intersphinx links a name such as :class:`pandas.DataFrame` to that project's
+documentation by reading the project's ``objects.inv``, which it normally downloads.
+A build behind a firewall, or in CI with no route to those sites, then fails under
+``-n -W``. This module writes the same inventories from the installed packages
+instead (Python's standard library, numpy, pandas, scikit-learn, modelyard), so
+modelyard's docs and every generated project's docs link to them with no network::
+
+    # docs/conf.py
+    from modelyard.inventories import offline_intersphinx
+
+    extensions = [..., "sphinx.ext.intersphinx"]
+    intersphinx_mapping = offline_intersphinx(Path(__file__).parent / "_build" / "inventories")
+
+Each public module, class, function, method and attribute found by importing the
+package is listed under its public name (``pandas.DataFrame``) and under the name
+its ``__module__`` gives (``pandas.core.frame.DataFrame``, what autodoc writes for a
+type hint), both pointing at the page of the public name. A written inventory is
+reused until the package's version changes.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import inspect
+import pkgutil
+import sys
+import warnings
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+#: Standard-library modules never imported to build the inventory (they act on import,
+#: open windows, or are tests and tools rather than library).
+STDLIB_SKIPPED = frozenset(
+    {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test", "lib2to3"}
+    | {"ensurepip", "pydoc_data", "xxlimited", "xxsubtype", "msvcrt", "winreg", "winsound"}
+    | {"nt", "_msi", "msilib", "__main__", "__hello__", "__phello__", "idle", "pydoc"}
+)
+
+
+@dataclass(frozen=True)
+class Project:
+    """One documented project: where its docs live and how a name maps to a page.
+
+    Attributes:
+        name: the intersphinx key (``pandas``).
+        url: the root of its published documentation.
+        distribution: the installed distribution whose version names the inventory.
+        modules: the top-level modules to walk.
+        page: the page of a public name, relative to ``url``, without the anchor.
+        depth: how many levels of submodules to walk (None: all of them).
+    """
+
+    name: str
+    url: str
+    distribution: str | None
+    modules: tuple[str, ...]
+    page: Callable[[str, str], str]
+    depth: int | None = None
+
+
+def _python_page(module: str, name: str) -> str:
+    if module == "builtins":
+        return "library/exceptions.html" if name[:1].isupper() else "library/functions.html"
+    return f"library/{module}.html"
+
+
+def _stdlib_modules() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            name
+            for name in sys.stdlib_module_names
+            if not name.startswith("_") and name not in STDLIB_SKIPPED
+        )
+    )
+
+
+#: The projects :func:`offline_intersphinx` knows, by intersphinx key.
+PROJECTS: dict[str, Project] = {
+    "python": Project(
+        "python",
+        f"https://docs.python.org/{sys.version_info.major}.{sys.version_info.minor}/",
+        None,
+        ("builtins", *_stdlib_modules()),
+        _python_page,
+        depth=1,
+    ),
+    "numpy": Project(
+        "numpy",
+        "https://numpy.org/doc/stable/",
+        "numpy",
+        ("numpy",),
+        lambda module, name: f"reference/generated/{name}.html",
+        depth=2,
+    ),
+    "pandas": Project(
+        "pandas",
+        "https://pandas.pydata.org/docs/",
+        "pandas",
+        ("pandas",),
+        lambda module, name: f"reference/api/{name}.html",
+        depth=2,
+    ),
+    "sklearn": Project(
+        "sklearn",
+        "https://scikit-learn.org/stable/",
+        "scikit-learn",
+        ("sklearn",),
+        lambda module, name: f"modules/generated/{name}.html",
+        depth=2,
+    ),
+}
+
+
+def offline_intersphinx(
+    folder: Path, names: Iterable[str] = ("python", "numpy", "pandas", "sklearn")
+) -> dict[str, tuple[str, str]]:
+    """Write (or reuse) the inventories of ``names`` in ``folder``; return an
+    ``intersphinx_mapping`` that reads them from there instead of the network.
+
+    A project whose package is not installed is left out.
+    """
+    mapping = {}
+    for name in names:
+        project = PROJECTS[name]
+        path = write_inventory(project, folder)
+        if path is not None:
+            mapping[name] = (project.url, str(path))
+    return mapping
+
+
+def write_inventory(project: Project, folder: Path) -> Path | None:
+    """Write ``project``'s ``objects.inv`` in ``folder`` unless it is there for this
+    version already; return its path, or None when the package is not installed."""
+    version = _version(project)
+    if version is None:
+        return None
+    path = Path(folder) / f"{project.name}-{version}.inv"
+    if path.is_file():
+        return path
+    lines = sorted(set(_entries(project)))
+    header = (
+        "# Sphinx inventory version 2\n"
+        f"# Project: {project.name}\n"
+        f"# Version: {version}\n"
+        "# The remainder of this file is compressed using zlib.\n"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(header.encode() + zlib.compress("".join(lines).encode()))
+    partial.replace(path)
+    return path
+
+
+def _version(project: Project) -> str | None:
+    if project.distribution is None:
+        return f"{sys.version_info.major}.{sys.version_info.minor}"
+    try:
+        return metadata.version(project.distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _entries(project: Project) -> Iterator[str]:
+    """One inventory line per name (public and canonical) of every object found."""
+    pages: dict[int, str] = {}  # id of an object -> the public name its page has
+    found: list[tuple[str, str, Any]] = []  # (name, role, object)
+    for module in _walk(project.modules, project.depth):
+        yield _line(module.__name__, "module", project.page(module.__name__, module.__name__))
+        for attribute, value in _public_members(module):
+            role = _role(value)
+            if role is None:
+                continue
+            public = f"{module.__name__}.{attribute}" if module.__name__ != "builtins" else attribute
+            best = pages.get(id(value))
+            if best is None or len(public) < len(best):
+                pages[id(value)] = public
+            found.append((public, role, value))
+    for public, role, value in found:
+        page_name = pages[id(value)]
+        module = page_name.rpartition(".")[0] or "builtins"
+        uri = f"{project.page(module, page_name)}#{page_name}"
+        names = {public, _canonical(value) or public}
+        for name in names:
+            yield _line(name, role, uri)
+        if role in ("class", "exception"):
+            for member, kind in _class_members(value):
+                for name in names:
+                    member_uri = f"{project.page(module, page_name)}#{page_name}.{member}"
+                    yield _line(f"{name}.{member}", kind, member_uri)
+
+
+def _line(name: str, role: str, uri: str) -> str:
+    return f"{name} py:{role} 1 {uri} -\n"
+
+
+def _walk(tops: Iterable[str], depth: int | None) -> Iterator[ModuleType]:
+    seen: set[str] = set()
+    queue = [(top, 0) for top in tops]
+    while queue:
+        name, level = queue.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        module = _import(name)
+        if module is None:
+            continue
+        yield module
+        if (depth is not None and level >= depth) or not hasattr(module, "__path__"):
+            continue
+        for info in pkgutil.iter_modules(module.__path__):
+            child = info.name
+            if child.startswith("_") or child in ("tests", "testing", "conftest", "setup"):
+                continue
+            queue.append((f"{name}.{child}", level + 1))
+
+
+def _import(name: str) -> ModuleType | None:
+    if name in STDLIB_SKIPPED or name.split(".")[0] in STDLIB_SKIPPED:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return importlib.import_module(name)
+    except BaseException:  # noqa: BLE001 - any module that cannot import is left out
+        return None
+
+
+def _public_members(module: ModuleType) -> Iterator[tuple[str, Any]]:
+    names = getattr(module, "__all__", None)
+    if names is None or module is builtins:
+        names = [n for n in vars(module) if not n.startswith("_")]
+    for attribute in names:
+        if not isinstance(attribute, str) or attribute.startswith("_"):
+            continue
+        try:
+            yield attribute, getattr(module, attribute)
+        except Exception:  # noqa: BLE001, S112 - a lazy attribute that fails is left out
+            continue
+
+
+def _role(value: Any) -> str | None:
+    if inspect.ismodule(value):
+        return None
+    if inspect.isclass(value):
+        return "exception" if issubclass(value, BaseException) else "class"
+    if inspect.isroutine(value) or callable(value):
+        return "function"
+    return "data"
+
+
+def _canonical(value: Any) -> str | None:
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
+        return None
+    return f"{module}.{qualname}" if module != "builtins" else qualname
+
+
+def _class_members(cls: type) -> Iterator[tuple[str, str]]:
+    for member, value in vars(cls).items():
+        if member.startswith("_"):
+            continue
+        if isinstance(value, property) or not callable(value):
+            yield member, "attribute"
+        else:
+            yield member, "method"
