@@ -86,7 +86,7 @@ class Settings:
 
     @property
     def store_url(self) -> str:
-        """Where models are saved: ``store`` if set, else the ``model_dir`` folder."""
+        """The model store, ``store`` if set, else the ``model_dir`` folder."""
         return self.store if self.store is not None else str(self.model_dir)
 
     def build_model(self) -> Any:

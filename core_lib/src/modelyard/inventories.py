@@ -108,6 +108,14 @@ PROJECTS: dict[str, Project] = {
         lambda module, name: f"reference/api/{name}.html",
         depth=2,
     ),
+    "matplotlib": Project(
+        "matplotlib",
+        "https://matplotlib.org/stable/",
+        "matplotlib",
+        ("matplotlib",),
+        lambda module, name: f"api/_as_gen/{name}.html",
+        depth=1,
+    ),
     "sklearn": Project(
         "sklearn",
         "https://scikit-learn.org/stable/",
@@ -120,12 +128,13 @@ PROJECTS: dict[str, Project] = {
 
 
 def offline_intersphinx(
-    folder: Path, names: Iterable[str] = ("python", "numpy", "pandas", "sklearn")
+    folder: Path,
+    names: Iterable[str] = ("python", "numpy", "pandas", "matplotlib", "sklearn"),
 ) -> dict[str, tuple[str, str]]:
-    """Write (or reuse) the inventories of ``names`` in ``folder``; return an
-    ``intersphinx_mapping`` that reads them from there instead of the network.
+    """Write (or reuse) the inventories of ``names`` in ``folder``; map each to its file.
 
-    A project whose package is not installed is left out.
+    The result is an ``intersphinx_mapping`` that reads the inventories from ``folder``
+    instead of the network. A project whose package is not installed is left out.
     """
     mapping = {}
     for name in names:
@@ -136,9 +145,52 @@ def offline_intersphinx(
     return mapping
 
 
+#: Short names that code imports under another name (``import pandas as pd``) or only
+#: while type checking, and what they stand for: :func:`alias_resolver` resolves them.
+ALIASES = {
+    "pd.": "pandas.",
+    "np.": "numpy.",
+    "Path": "pathlib.Path",
+    "Axes": "matplotlib.axes.Axes",
+    "Figure": "matplotlib.figure.Figure",
+    "DataFrame": "pandas.DataFrame",
+    "Series": "pandas.Series",
+}
+
+
+def alias_resolver(aliases: dict[str, str] | None = None) -> Callable[..., Any]:
+    """A handler of Sphinx's ``missing-reference`` event that resolves :data:`ALIASES`.
+
+    A type hint written ``pd.DataFrame`` (or ``Path`` imported only for type checking)
+    reaches Sphinx as that text; the handler looks the full name up in the
+    inventories instead. Connect it in ``conf.py``::
+
+        def setup(app):
+            app.connect("missing-reference", alias_resolver())
+    """
+    table = ALIASES if aliases is None else aliases
+
+    def resolve(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+        from sphinx.ext import intersphinx
+
+        target = node.get("reftarget", "")
+        for short, full in table.items():
+            if target == short or (short.endswith(".") and target.startswith(short)):
+                node["reftarget"] = full + target[len(short) :]
+                found = intersphinx.missing_reference(app, env, node, contnode)
+                node["reftarget"] = target
+                return found
+        return None
+
+    return resolve
+
+
 def write_inventory(project: Project, folder: Path) -> Path | None:
-    """Write ``project``'s ``objects.inv`` in ``folder`` unless it is there for this
-    version already; return its path, or None when the package is not installed."""
+    """Write ``project``'s ``objects.inv`` in ``folder``, unless it is there already.
+
+    Returns its path, or None when the package is not installed. The file is named
+    after the package's version, so a new version writes a new inventory.
+    """
     version = _version(project)
     if version is None:
         return None
@@ -178,7 +230,7 @@ def _entries(project: Project) -> Iterator[str]:
             role = _role(value)
             if role is None:
                 continue
-            public = f"{module.__name__}.{attribute}" if module.__name__ != "builtins" else attribute
+            public = attribute if module is builtins else f"{module.__name__}.{attribute}"
             best = pages.get(id(value))
             if best is None or len(public) < len(best):
                 pages[id(value)] = public
@@ -229,7 +281,7 @@ def _import(name: str) -> ModuleType | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return importlib.import_module(name)
-    except BaseException:  # noqa: BLE001 - any module that cannot import is left out
+    except BaseException:  # any module that cannot import is left out
         return None
 
 
@@ -242,7 +294,7 @@ def _public_members(module: ModuleType) -> Iterator[tuple[str, Any]]:
             continue
         try:
             yield attribute, getattr(module, attribute)
-        except Exception:  # noqa: BLE001, S112 - a lazy attribute that fails is left out
+        except Exception:  # a lazy attribute that fails is left out
             continue
 
 

@@ -28,7 +28,7 @@ from modelyard.data.dataset import Dataset
 from modelyard.data.files import FileDataset
 from modelyard.exceptions import DataError
 
-#: Rows in a sample unless asked otherwise: enough to train and test, small enough for git.
+#: Rows in a sample unless asked otherwise; enough to train and test, small enough for git.
 SAMPLE_ROWS = 200
 #: The target column's name in a sample when the dataset's target has no name.
 DEFAULT_TARGET = "target"
@@ -61,8 +61,10 @@ def write_sample(
 
 
 def sample_dataset(path: str | Path) -> FileDataset:
-    """The sample at ``path`` (written by :func:`write_sample`) as a dataset; its last
-    column is the target."""
+    """The sample at ``path`` (written by :func:`write_sample`) as a dataset.
+
+    Its last column is the target.
+    """
     if not Path(path).is_file():
         raise DataError(
             f"there is no data sample at {path}; write one with `modelyard sample` "
