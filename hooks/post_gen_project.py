@@ -40,6 +40,8 @@ TEMPLATE_REQUIREMENT = "template"
 MODELYARD = "modelyard[serve]"
 #: Where a wheel built from a local template goes, inside the project (committed with it).
 WHEELS = "wheels"
+#: The project folder as a file URL, in hatchling's context formatting.
+ROOT_URI = "{root:uri}"
 _SCP_REMOTE = re.compile(r"(?P<user>[^@/:]+)@(?P<host>[^:/]+):(?P<path>.+)")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
@@ -137,7 +139,7 @@ def wheel_requirement(wheel: str) -> str:
     ``{root:uri}`` is the project folder, filled in by the build backend (hatchling), so
     the same line works on a laptop, a CI runner and inside the image build.
     """
-    return f"{MODELYARD} @ {{root:uri}}/{WHEELS}/{wheel}"
+    return f"{MODELYARD} @ {ROOT_URI}/{WHEELS}/{wheel}"
 
 
 def template_remote(repo_dir: str | None) -> str | None:
@@ -207,7 +209,7 @@ def write_requirement(project: Path, requirement: str) -> None:
         text.replace(line, f"dependencies = [{json.dumps(requirement)}]"), encoding="utf-8"
     )
     dockerfile = project / "Dockerfile"
-    if "{root:uri}" in requirement and dockerfile.exists():
+    if ROOT_URI in requirement and dockerfile.exists():
         text = dockerfile.read_text(encoding="utf-8")
         copy = "COPY src/ src/\n"
         dockerfile.write_text(
