@@ -197,7 +197,9 @@ def write_inventory(project: Project, folder: Path) -> Path | None:
     path = Path(folder) / f"{project.name}-{version}.inv"
     if path.is_file():
         return path
-    lines = sorted(set(_entries(project)))
+    with warnings.catch_warnings():  # deprecated modules and attributes, found by walking
+        warnings.simplefilter("ignore")
+        lines = sorted(set(_entries(project)))
     header = (
         "# Sphinx inventory version 2\n"
         f"# Project: {project.name}\n"
@@ -228,7 +230,7 @@ def _entries(project: Project) -> Iterator[str]:
         yield _line(module.__name__, "module", project.page(module.__name__, module.__name__))
         for attribute, value in _public_members(module):
             role = _role(value)
-            if role is None:
+            if role is None or not _owned(project, value):
                 continue
             public = attribute if module is builtins else f"{module.__name__}.{attribute}"
             best = pages.get(id(value))
@@ -247,6 +249,20 @@ def _entries(project: Project) -> Iterator[str]:
                 for name in names:
                     member_uri = f"{project.page(module, page_name)}#{page_name}.{member}"
                     yield _line(f"{name}.{member}", kind, member_uri)
+
+
+def _owned(project: Project, value: Any) -> bool:
+    """Whether ``value`` belongs in ``project``'s inventory.
+
+    Not, say, the standard library's ``BytesIO`` that a pandas module imports;
+    everything is the Python inventory's own.
+    """
+    if project.distribution is None:
+        return True
+    module = getattr(value, "__module__", None)
+    if not isinstance(module, str) or not (inspect.isclass(value) or inspect.isroutine(value)):
+        return True
+    return module.split(".")[0] in project.modules
 
 
 def _line(name: str, role: str, uri: str) -> str:
@@ -293,9 +309,12 @@ def _public_members(module: ModuleType) -> Iterator[tuple[str, Any]]:
         if not isinstance(attribute, str) or attribute.startswith("_"):
             continue
         try:
-            yield attribute, getattr(module, attribute)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = getattr(module, attribute)
         except Exception:  # a lazy attribute that fails is left out
             continue
+        yield attribute, value
 
 
 def _role(value: Any) -> str | None:
@@ -317,9 +336,11 @@ def _canonical(value: Any) -> str | None:
 
 
 def _class_members(cls: type) -> Iterator[tuple[str, str]]:
-    for member, value in vars(cls).items():
+    """Public members, inherited ones too (``DataFrame.to_csv`` is defined on a base)."""
+    for member in dir(cls):
         if member.startswith("_"):
             continue
+        value = inspect.getattr_static(cls, member, None)
         if isinstance(value, property) or not callable(value):
             yield member, "attribute"
         else:
