@@ -50,7 +50,7 @@ def test_docs_build_with_warnings_as_errors_and_a_model_card_of_the_saved_model(
     baked, project_env, trained, tmp_path
 ):
     run(
-        [project_env / "sphinx-build", "-W", "-q", "-b", "html", "docs", tmp_path / "html"],
+        [project_env / "sphinx-build", "-n", "-W", "-q", "-b", "html", "docs", tmp_path / "html"],
         cwd=baked,
     )
 
@@ -64,7 +64,7 @@ def test_docs_say_how_to_make_a_model_card_when_no_model_is_saved(baked, project
     copy = tmp_path / PROJECT
     shutil.copytree(baked, copy, ignore=shutil.ignore_patterns("models", "runs"))
 
-    run([project_env / "sphinx-build", "-W", "-q", "-b", "html", "docs", tmp_path / "h"], cwd=copy)
+    run([project_env / "sphinx-build", "-n", "-W", "-q", "-b", "html", "docs", tmp_path / "h"], cwd=copy)
 
     assert "has been saved yet" in (tmp_path / "h" / "model-card.html").read_text()
 

@@ -29,7 +29,7 @@ import pkgutil
 import sys
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -124,24 +124,36 @@ PROJECTS: dict[str, Project] = {
         lambda module, name: f"modules/generated/{name}.html",
         depth=2,
     ),
+    # Every public name is on modelyard's one API page; a project names where its team
+    # publishes that page (the url of offline_intersphinx's ``urls``).
+    "modelyard": Project(
+        "modelyard",
+        "https://docs.example.com/modelyard/",
+        "modelyard",
+        ("modelyard",),
+        lambda module, name: "api.html",
+    ),
 }
 
 
 def offline_intersphinx(
     folder: Path,
     names: Iterable[str] = ("python", "numpy", "pandas", "matplotlib", "sklearn"),
+    urls: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[str, str]]:
     """Write (or reuse) the inventories of ``names`` in ``folder``; map each to its file.
 
     The result is an ``intersphinx_mapping`` that reads the inventories from ``folder``
-    instead of the network. A project whose package is not installed is left out.
+    instead of the network. ``urls`` replaces a project's documentation root (where
+    your team publishes modelyard's docs, say). A project whose package is not
+    installed is left out.
     """
     mapping = {}
     for name in names:
         project = PROJECTS[name]
         path = write_inventory(project, folder)
         if path is not None:
-            mapping[name] = (project.url, str(path))
+            mapping[name] = ((urls or {}).get(name, project.url), str(path))
     return mapping
 
 
@@ -155,6 +167,7 @@ ALIASES = {
     "Figure": "matplotlib.figure.Figure",
     "DataFrame": "pandas.DataFrame",
     "Series": "pandas.Series",
+    "Model": "modelyard.model.Model",
 }
 
 
