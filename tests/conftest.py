@@ -22,7 +22,7 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
-from support import REPO, run
+from support import REPO, TIMINGS, run
 
 # The pypiserver fixture is shared with modelyard's own release tests.
 sys.path.append(str(REPO / "core_lib" / "tests"))
@@ -91,6 +91,14 @@ def _cookiecutter_config_file(tmp_path_factory) -> Path:
     path = folder / "config"
     path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML, as cookiecutter reads
     return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the timed steps (tests/test_newcomer.py): measured, never asserted."""
+    if TIMINGS:
+        terminalreporter.section("timings")
+        for step, seconds in TIMINGS.items():
+            terminalreporter.write_line(f"{seconds:7.1f} s  {step}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

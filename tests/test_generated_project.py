@@ -64,7 +64,10 @@ def test_docs_say_how_to_make_a_model_card_when_no_model_is_saved(baked, project
     copy = tmp_path / PROJECT
     shutil.copytree(baked, copy, ignore=shutil.ignore_patterns("models", "runs"))
 
-    run([project_env / "sphinx-build", "-n", "-W", "-q", "-b", "html", "docs", tmp_path / "h"], cwd=copy)
+    run(
+        [project_env / "sphinx-build", "-n", "-W", "-q", "-b", "html", "docs", tmp_path / "h"],
+        cwd=copy,
+    )
 
     assert "has been saved yet" in (tmp_path / "h" / "model-card.html").read_text()
 

@@ -54,6 +54,7 @@ def setup(app):
     """Resolve type hints written with short names (``pd.DataFrame``, ``Model``)."""
     app.connect("missing-reference", alias_resolver())
 
+
 # The model-card page is generated at each build from the latest saved model.
 write_model_card(
     DOCS.parent / _modelyard.get("model_dir", "models"),
