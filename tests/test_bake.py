@@ -61,6 +61,7 @@ COMMON_FILES = {
     "tests/test_data.py",
     "tests/test_model.py",
     "tests/test_sample.py",
+    "tests/test_saved_model.py",
     "tox.ini",
 }
 CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from modelyard import load_model
-
 from {{ cookiecutter.package_name }}.model import build_model
 
 
@@ -16,11 +14,3 @@ def test_trained_model_predicts_one_label_per_row(trained_model, data):
 
     assert len(predictions) == 10
     assert set(predictions) <= set(data.y.unique())
-
-
-def test_saved_model_loads_and_predicts_the_same(trained_model, data, tmp_path):
-    ref = trained_model.save(tmp_path / "store")
-
-    loaded = load_model(str(ref))
-
-    assert (loaded.predict(data.x) == trained_model.predict(data.x)).all()
