@@ -113,8 +113,19 @@ def test_type_check_passes_with_the_installed_dependencies(baked, project_env):
     run([project_env / "mypy"], cwd=baked)
 
 
+def test_type_check_passes_when_the_model_imports_a_library_not_installed(
+    baked, project_env, tmp_path
+):
+    copy = tmp_path / "project"
+    shutil.copytree(baked, copy, ignore=shutil.ignore_patterns(".tox", ".mypy_cache"))
+    model = copy / "src" / "my_model" / "model.py"
+    model.write_text("import lightgbm_not_here  # noqa: F401\n" + model.read_text())
+
+    run([project_env / "mypy"], cwd=copy)
+
+
 def test_makefile_has_the_everyday_targets(baked, options):
-    targets = ["train", "score", "serve", "test", "lint", "type", "docs"]
+    targets = ["train", "score", "sample", "serve", "test", "lint", "type", "docs"]
     targets += ["image"] if options["include_api"] == "yes" else []
 
     planned = run(["make", "-n", *targets], cwd=baked)
