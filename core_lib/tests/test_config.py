@@ -106,6 +106,7 @@ def test_every_key_has_a_documented_default(workdir):
     assert set(DEFAULTS) == {
         "name", "model", "dataset", "model_dir", "store", "run_dir",
         "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search",
+        "data", "sample",
     }  # fmt: skip
 
 
