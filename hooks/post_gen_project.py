@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,16 @@ TASK_FILES["test_model.py"] = "tests/test_model.py"
 API_FILES = ("Dockerfile", ".dockerignore", "tests/test_api.py")
 #: Context keys that describe one machine's run of cookiecutter, not the project.
 MACHINE_KEYS = ("_output_dir", "_repo_dir")
+#: The default answer for modelyard_requirement: resolve modelyard from where the template
+#: was baked (see :func:`template_requirement`).
+TEMPLATE_REQUIREMENT = "template"
+#: The distribution and extras every generated project depends on.
+MODELYARD = "modelyard[serve]"
+#: Where a wheel built from a local template goes, inside the project (committed with it).
+WHEELS = "wheels"
+#: The project folder as a file URL, in hatchling's context formatting.
+ROOT_URI = "{root:uri}"
+_SCP_REMOTE = re.compile(r"(?P<user>[^@/:]+)@(?P<host>[^:/]+):(?P<path>.+)")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
 
@@ -105,6 +116,107 @@ def template_location(template: str) -> str:
     return str(folder.resolve()) if folder.is_dir() else template
 
 
+def pip_git_url(remote: str) -> str:
+    """A git remote (URL, ``user@host:path`` or a local folder) as pip's ``git+`` URL."""
+    if remote.startswith("git+"):
+        return remote
+    if "://" in remote:
+        return f"git+{remote}"
+    scp = _SCP_REMOTE.fullmatch(remote)
+    if scp:
+        return f"git+ssh://{scp['user']}@{scp['host']}/{scp['path']}"
+    return f"git+{caller_path(remote).resolve().as_uri()}"
+
+
+def git_requirement(remote: str, commit: str) -> str:
+    """The requirement on modelyard at ``commit`` of the template's git repository."""
+    return f"{MODELYARD} @ {pip_git_url(remote)}@{commit}#subdirectory=core_lib"
+
+
+def wheel_requirement(wheel: str) -> str:
+    """The requirement on a modelyard wheel kept in the project's ``wheels/`` folder.
+
+    ``{root:uri}`` is the project folder, filled in by the build backend (hatchling), so
+    the same line works on a laptop, a CI runner and inside the image build.
+    """
+    return f"{MODELYARD} @ {ROOT_URI}/{WHEELS}/{wheel}"
+
+
+def template_remote(repo_dir: str | None) -> str | None:
+    """The URL the template's git checkout was cloned from (its ``origin``), or None."""
+    if not repo_dir or not caller_path(repo_dir).is_dir():
+        return None
+    done = subprocess.run(
+        ["git", "remote", "get-url", "origin"],
+        cwd=caller_path(repo_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def build_wheel(core_lib: Path, project: Path) -> str:
+    """Build modelyard's wheel from ``core_lib`` into the project's ``wheels/``; its file name."""
+    folder = project / WHEELS
+    folder.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(core_lib)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wheels = sorted(folder.glob("modelyard-*.whl"))
+    if done.returncode != 0 or not wheels:
+        raise RuntimeError(
+            f"could not build modelyard's wheel from {core_lib}: {done.stderr.strip()[-800:]}\n"
+            "answer modelyard_requirement with your team index's requirement instead, "
+            "e.g. modelyard[serve]>=0.1"
+        )
+    return wheels[-1].name
+
+
+def template_requirement(answers: dict, project: Path) -> str:
+    """The requirement on modelyard that the answers mean, resolved for the default answer.
+
+    Baked from a local folder, the project gets a wheel built from the folder's
+    ``core_lib`` (in ``wheels/``, committed with the project, so CI and the image build
+    install it too); baked from a git URL, it depends on that URL at the commit baked.
+    Any other answer is already a requirement and is returned as it is.
+    """
+    given = str(answers["modelyard_requirement"]).strip()
+    if given != TEMPLATE_REQUIREMENT:
+        return given
+    template = caller_path(answers.get("_template") or ".")
+    if template.is_dir():
+        return wheel_requirement(build_wheel(template / "core_lib", project))
+    repo_dir = answers.get("_repo_dir")
+    remote, commit = template_remote(repo_dir), template_commit(repo_dir)
+    if remote is None or commit is None:
+        raise RuntimeError(
+            f"cannot tell where the template {answers.get('_template')!r} came from; answer "
+            "modelyard_requirement with a requirement, e.g. modelyard[serve]>=0.1"
+        )
+    return git_requirement(remote, commit)
+
+
+def write_requirement(project: Path, requirement: str) -> None:
+    """Put ``requirement`` in the project's dependencies; a wheel is copied into the image."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    line = f"dependencies = [{json.dumps(TEMPLATE_REQUIREMENT)}]"
+    pyproject.write_text(
+        text.replace(line, f"dependencies = [{json.dumps(requirement)}]"), encoding="utf-8"
+    )
+    dockerfile = project / "Dockerfile"
+    if ROOT_URI in requirement and dockerfile.exists():
+        text = dockerfile.read_text(encoding="utf-8")
+        copy = "COPY src/ src/\n"
+        dockerfile.write_text(
+            text.replace(copy, f"{copy}COPY {WHEELS}/ {WHEELS}/\n", 1), encoding="utf-8"
+        )
+
+
 def cruft_record(answers: dict, commit: str | None) -> dict:
     """The ``.cruft.json`` content that cruft itself would write for this project."""
     context = {k: v for k, v in answers.items() if k not in MACHINE_KEYS}
@@ -139,6 +251,11 @@ def main() -> int:
     answers = json.loads(ANSWERS_JSON)
     project = Path.cwd()
     apply_layout(project, answers)
+    try:
+        write_requirement(project, template_requirement(answers, project))
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     write_cruft_record(project, answers)
     return 0
 

@@ -29,6 +29,8 @@ _EXTRAS = r"(\[[a-z0-9_,\s-]+\])?"
 _VERSION = r"(===?|~=|!=|>=|<=|<|>)\s*[A-Za-z0-9.*+!_-]+"
 INDEX_REQUIREMENT = re.compile(rf"modelyard\s*{_EXTRAS}\s*({_VERSION}(\s*,\s*{_VERSION})*)?")
 URL_REQUIREMENT = re.compile(rf"modelyard\s*{_EXTRAS}\s*@\s*(?P<url>[^\s\"'\\]+)")
+#: The default answer: modelyard comes from the template the project was baked from.
+TEMPLATE_REQUIREMENT = "template"
 GIT_SCHEMES = ("git+https://", "git+ssh://", "git+http://", "git+file://")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
@@ -91,11 +93,15 @@ def python_problem(version: str) -> str | None:
 
 
 def dependency_mode(requirement: str) -> str:
-    """Return how ``requirement`` installs modelyard: ``index``, ``git`` or ``path``.
+    """Return how ``requirement`` installs modelyard: ``template``, ``index``, ``git`` or ``path``.
 
+    ``template`` (the default answer) means: from where the template was baked, which the
+    post-generation hook resolves (a wheel in the project, or the template's git URL).
     Raises ValueError with the requirement to type instead when it is none of those.
     """
     text = requirement.strip()
+    if text == TEMPLATE_REQUIREMENT:
+        return "template"
     if INDEX_REQUIREMENT.fullmatch(text):
         return "index"
     match = URL_REQUIREMENT.fullmatch(text)
@@ -125,7 +131,7 @@ def _requirement_hint(text: str) -> str:
         path = Path(text).expanduser().absolute()
         return f"{start} a requirement; type 'modelyard[serve] @ {path.as_uri()}'"
     return (
-        f"{start} a requirement for modelyard; type e.g. 'modelyard[serve]>=0.1', "
+        f"{start} a requirement for modelyard; type e.g. 'template', 'modelyard[serve]>=0.1', "
         "'modelyard[serve] @ git+https://host/team/ml-template.git#subdirectory=core_lib' "
         "or 'modelyard[serve] @ file:///path/to/core_lib'"
     )

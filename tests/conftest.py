@@ -22,7 +22,7 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
-from support import REPO, run
+from support import REPO, TIMINGS, run
 
 # The pypiserver fixture is shared with modelyard's own release tests.
 sys.path.append(str(REPO / "core_lib" / "tests"))
@@ -71,6 +71,34 @@ FULL_CHECK: dict[str, dict[str, str]] = {
         "dependency": "git",
     },
 }
+
+
+#: What test bakes answer for modelyard_requirement unless they say otherwise: the team
+#: index's requirement, which bakes in a blink. The template's own default ("template":
+#: build a wheel from the template into the project) is proven by tests/test_newcomer.py.
+TEST_DEFAULT_REQUIREMENT = "modelyard[serve]>=0.1"
+
+
+@pytest.fixture(scope="session")
+def _cookiecutter_config_file(tmp_path_factory) -> Path:
+    """pytest-cookies' user configuration, with :data:`TEST_DEFAULT_REQUIREMENT` as the default."""
+    folder = tmp_path_factory.mktemp("user_dir")
+    config = {
+        "cookiecutters_dir": str(folder / "cookiecutters"),
+        "replay_dir": str(folder / "cookiecutter_replay"),
+        "default_context": {"modelyard_requirement": TEST_DEFAULT_REQUIREMENT},
+    }
+    path = folder / "config"
+    path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML, as cookiecutter reads
+    return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the timed steps (tests/test_newcomer.py): measured, never asserted."""
+    if TIMINGS:
+        terminalreporter.section("timings")
+        for step, seconds in TIMINGS.items():
+            terminalreporter.write_line(f"{seconds:7.1f} s  {step}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

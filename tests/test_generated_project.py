@@ -53,7 +53,7 @@ def test_docs_build_with_warnings_as_errors_and_a_model_card_of_the_saved_model(
     baked, project_env, trained, tmp_path
 ):
     run(
-        [project_env / "sphinx-build", "-W", "-q", "-b", "html", "docs", tmp_path / "html"],
+        [project_env / "sphinx-build", "-n", "-W", "-q", "-b", "html", "docs", tmp_path / "html"],
         cwd=baked,
     )
 
@@ -68,7 +68,10 @@ def test_docs_say_how_to_make_a_model_card_when_no_model_is_saved(baked, project
     copy = tmp_path / PROJECT
     shutil.copytree(baked, copy, ignore=shutil.ignore_patterns("models", "runs"))
 
-    run([project_env / "sphinx-build", "-W", "-q", "-b", "html", "docs", tmp_path / "h"], cwd=copy)
+    run(
+        [project_env / "sphinx-build", "-n", "-W", "-q", "-b", "html", "docs", tmp_path / "h"],
+        cwd=copy,
+    )
 
     assert "has been saved yet" in (tmp_path / "h" / "model-card.html").read_text()
 
@@ -114,8 +117,19 @@ def test_type_check_passes_with_the_installed_dependencies(baked, project_env):
     run([project_env / "mypy"], cwd=baked)
 
 
+def test_type_check_passes_when_the_model_imports_a_library_not_installed(
+    baked, project_env, tmp_path
+):
+    copy = tmp_path / "project"
+    shutil.copytree(baked, copy, ignore=shutil.ignore_patterns(".tox", ".mypy_cache"))
+    model = copy / "src" / "my_model" / "model.py"
+    model.write_text("import lightgbm_not_here  # noqa: F401\n" + model.read_text())
+
+    run([project_env / "mypy"], cwd=copy)
+
+
 def test_makefile_has_the_everyday_targets(baked, options):
-    targets = ["train", "score", "serve", "test", "lint", "type", "docs"]
+    targets = ["train", "score", "sample", "serve", "test", "lint", "type", "docs"]
     targets += ["image"] if options["include_api"] == "yes" else []
 
     planned = run(["make", "-n", *targets], cwd=baked)

@@ -63,6 +63,7 @@ def test_valid_answers_have_no_problems():
 @pytest.mark.parametrize(
     ("requirement", "mode"),
     [
+        ("template", "template"),
         ("modelyard", "index"),
         ("modelyard[serve]>=0.1", "index"),
         ("modelyard[serve] >=0.1, <2", "index"),
@@ -177,3 +178,69 @@ def test_template_commit_is_none_outside_a_git_repository(tmp_path):
 
 def test_template_commit_is_the_checked_out_commit():
     assert len(post.template_commit(str(Path(REPO)))) == 40
+
+
+@pytest.mark.parametrize(
+    ("remote", "url"),
+    [
+        (
+            "https://git.example.com/t/ml-template.git",
+            "git+https://git.example.com/t/ml-template.git",
+        ),
+        ("git@host:t/ml-template.git", "git+ssh://git@host/t/ml-template.git"),
+        ("ssh://git@host/t/ml.git", "git+ssh://git@host/t/ml.git"),
+        ("git+file:///srv/ml-template", "git+file:///srv/ml-template"),
+        ("/srv/ml-template", "git+file:///srv/ml-template"),
+    ],
+)
+def test_a_git_remote_becomes_the_url_pip_installs_from(remote, url):
+    assert post.pip_git_url(remote) == url
+
+
+def test_a_template_cloned_from_git_gives_its_url_at_the_commit_baked():
+    requirement = post.git_requirement("git@host:t/ml.git", "abc123")
+
+    assert (
+        requirement == "modelyard[serve] @ git+ssh://git@host/t/ml.git@abc123#subdirectory=core_lib"
+    )
+    assert pre.dependency_mode(requirement) == "git"
+
+
+def test_a_wheel_is_required_relative_to_the_project_folder():
+    requirement = post.wheel_requirement("modelyard-0.1.0-py3-none-any.whl")
+
+    assert requirement == "modelyard[serve] @ {root:uri}/wheels/modelyard-0.1.0-py3-none-any.whl"
+
+
+def test_an_answered_requirement_is_kept_as_it_is(tmp_path):
+    answers = {**VALID, "_template": str(REPO)}
+
+    assert post.template_requirement(answers, tmp_path) == "modelyard[serve]>=0.1"
+    assert not (tmp_path / "wheels").exists()
+
+
+def test_a_template_of_unknown_origin_is_refused_with_what_to_answer(tmp_path):
+    answers = {**VALID, "modelyard_requirement": "template", "_template": "gh:t/x"}
+
+    with pytest.raises(RuntimeError, match="answer modelyard_requirement with a requirement"):
+        post.template_requirement({**answers, "_repo_dir": str(tmp_path)}, tmp_path)
+
+
+def test_write_requirement_puts_a_wheel_in_pyproject_and_the_image(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('dependencies = ["template"]\n')
+    (tmp_path / "Dockerfile").write_text("COPY src/ src/\nRUN pip install .\n")
+    requirement = post.wheel_requirement("modelyard-0.1.0-py3-none-any.whl")
+
+    post.write_requirement(tmp_path, requirement)
+
+    assert (tmp_path / "pyproject.toml").read_text() == f'dependencies = ["{requirement}"]\n'
+    assert "COPY src/ src/\nCOPY wheels/ wheels/\nRUN" in (tmp_path / "Dockerfile").read_text()
+
+
+def test_write_requirement_leaves_the_image_alone_for_a_git_url(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('dependencies = ["template"]\n')
+    (tmp_path / "Dockerfile").write_text("COPY src/ src/\n")
+
+    post.write_requirement(tmp_path, post.git_requirement("https://h/t.git", "abc"))
+
+    assert (tmp_path / "Dockerfile").read_text() == "COPY src/ src/\n"

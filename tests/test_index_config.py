@@ -68,12 +68,15 @@ def test_the_readme_installs_the_model_with_index_url(generated):
     assert installs == ["pip install --index-url https://your-index/simple/ my-model"]
 
 
-def test_github_ci_sets_the_index_url_and_no_other_pip_source(cookies):
+def test_github_ci_sets_the_index_url_from_the_repository_variable_alone(cookies):
     result = cookies.bake(extra_context={"ci_provider": "github"})
-    workflow = yaml.safe_load((result.project_path / ".github/workflows/ci.yml").read_text())
-    pip_settings = {key for key in workflow["env"] if key.startswith("PIP_")}
-    assert pip_settings == {"PIP_INDEX_URL"}
-    assert "vars.PIP_INDEX_URL" in workflow["env"]["PIP_INDEX_URL"]
+    text = (result.project_path / ".github/workflows/ci.yml").read_text()
+    workflow = yaml.safe_load(text)
+
+    assert set(re.findall(r"\b(PIP_[A-Z_]+)=", text)) == {"PIP_INDEX_URL"}
+    for job in workflow["jobs"].values():
+        index_step = next(step for step in job["steps"] if "TEAM_INDEX" in step.get("env", {}))
+        assert index_step["env"]["TEAM_INDEX"] == "${{ vars.PIP_INDEX_URL }}"
 
 
 def test_gitlab_ci_sets_no_pip_source(cookies):

@@ -12,6 +12,9 @@ it, and the version shown is the installed distribution's.
 from __future__ import annotations
 
 from importlib.metadata import version as _distribution_version
+from pathlib import Path
+
+from modelyard.inventories import alias_resolver, offline_intersphinx
 
 # -- Project -----------------------------------------------------------------
 
@@ -29,7 +32,32 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx.ext.intersphinx",
 ]
+
+# -- intersphinx ---------------------------------------------------------------
+
+# Links to Python, numpy, pandas and scikit-learn, from inventories written from the
+# installed packages (modelyard.inventories): the build needs no network, and `-n`
+# (every reference must resolve) holds behind a firewall too.
+intersphinx_mapping = offline_intersphinx(Path(__file__).parent / "_build" / "inventories")
+
+nitpicky = True
+nitpick_ignore = [
+    # FastAPI's documentation is not built with Sphinx: it publishes no inventory.
+    ("py:class", "fastapi.applications.FastAPI"),
+]
+nitpick_ignore_regex = [
+    # A dataclass signature whose default is field(default_factory=...) is split at the
+    # commas of its type hint (dict[str, Any]) by Sphinx; the halves are not names.
+    ("py:class", r"(dict|tuple)\[\w+"),
+]
+
+
+def setup(app):
+    """Resolve type hints written with short names (``pd.DataFrame``, ``Path``)."""
+    app.connect("missing-reference", alias_resolver())
+
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 templates_path: list[str] = []

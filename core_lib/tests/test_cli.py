@@ -205,3 +205,28 @@ def test_runs_show_prints_one_record(project, capsys):
 def test_runs_show_of_an_unknown_id_is_one_line(project, capsys):
     assert main(["runs", "show", "nope"]) == 1
     assert "no run 'nope'" in capsys.readouterr().err
+
+
+def test_sample_writes_the_rows_asked_for_where_the_setting_says(project, capsys):
+    assert main(["sample", "--rows", "40"]) == 0
+
+    assert "wrote 40 rows to data/sample.csv" in capsys.readouterr().out
+    assert len((project / "data" / "sample.csv").read_text().splitlines()) == 41
+
+
+def test_sample_draws_from_the_full_data_even_in_sample_mode(project, monkeypatch, capsys):
+    monkeypatch.setenv("MODELYARD_DATA", "sample")
+
+    assert main(["sample", "--rows", "500", "--output", "s.csv"]) == 0
+
+    assert "wrote 150 rows to s.csv" in capsys.readouterr().out
+
+
+def test_train_in_sample_mode_trains_on_the_committed_sample(project, monkeypatch, capsys):
+    main(["sample", "--rows", "60"])
+    monkeypatch.setenv("MODELYARD_DATA", "sample")
+
+    assert main(["train", "--skip-score"]) == 0
+
+    card = json.loads((project / "models" / "iris-model" / "1" / "model.json").read_text())
+    assert card["training_rows"] == 60

@@ -108,6 +108,7 @@ def test_every_key_has_a_documented_default(workdir):
         "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search",
         "nullable", "unseen_category", "out_of_range",
         "trust",
+        "data", "sample",
     }  # fmt: skip
 
 

@@ -7,11 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 {%- endif %}
 from modelyard import Model
+from modelyard.config import load_settings
+from modelyard.data import Dataset
 {%- if cookiecutter.include_api %}
 from modelyard.serving import create_app
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.data import ProjectData
 from {{ cookiecutter.package_name }}.model import build_model
 
 
@@ -23,12 +24,13 @@ def _run_log_in_tmp(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def data() -> ProjectData:
-    return ProjectData()
+def data() -> Dataset:
+    """The project's data, or the committed sample when MODELYARD_DATA=sample (as in CI)."""
+    return load_settings(required=True).build_dataset()
 
 
 @pytest.fixture
-def trained_model(data: ProjectData) -> Model:
+def trained_model(data: Dataset) -> Model:
     return build_model().train(data)
 
 {%- if cookiecutter.include_api %}

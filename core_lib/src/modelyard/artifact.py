@@ -51,6 +51,7 @@ CARD_FILE = "model.json"
 #: Formats a model file can be saved in, and the file name of each.
 MAX_CARD_BYTES = 64 * 1024 * 1024
 """The largest model card read; a bigger ``model.json`` is not one modelyard wrote."""
+#: The file an estimator is saved to, for each serialisation format.
 MODEL_FILES = {"skops": "model.skops", "pickle": "model.pkl", "joblib": "model.joblib"}
 #: Formats that run code from the file when loaded.
 PICKLE_FORMATS = ("pickle", "joblib")

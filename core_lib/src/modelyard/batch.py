@@ -56,7 +56,7 @@ def predict_file(
     """Write ``input``'s rows with a ``prediction`` column (and probabilities) to ``output``.
 
     Args:
-        model: a trained :class:`~modelyard.Model` or what ``load_model`` accepts.
+        model: a trained :class:`~modelyard.model.Model` or what ``load_model`` accepts.
         input: a ``.csv`` or ``.parquet`` file with at least the model's features;
             other columns (ids, say) are passed through to the output.
         output: a ``.csv`` or ``.parquet`` file to create (replaced if it exists).

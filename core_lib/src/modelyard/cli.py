@@ -15,6 +15,7 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
                                  score a partitioned dataset as a Dask dataframe
     modelyard search             the search of [tool.modelyard.search]; the top candidates
     modelyard release            build the project's package with its trained model, upload it
+    modelyard sample [--rows N]  write a small sample of the training data for tests and CI
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback; ``modelyard --debug
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_runs_commands(commands)
     _add_search_command(commands)
     _add_release_command(commands)
+    _add_sample_command(commands)
 
     serve = commands.add_parser("serve", help="serve a saved model over HTTP")
     serve.add_argument(
@@ -166,6 +168,34 @@ def _add_trust_option(command: argparse.ArgumentParser) -> None:
 def _trust(args: argparse.Namespace) -> tuple[str, ...]:
     """What the loader trusts: the project's ``trust`` (and MODELYARD_TRUST), then --trust."""
     return tuple(dict.fromkeys((*load_settings().trust, *args.trust)))
+def _add_sample_command(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser(
+        "sample", help="write a small sample of the training data, to commit for tests and CI"
+    )
+    sample.add_argument(
+        "--rows", type=int, default=200, help="rows to draw at random (default: 200)"
+    )
+    sample.add_argument(
+        "--output",
+        default=None,
+        metavar="FILE",
+        help="the CSV file to write (default: the sample setting, data/sample.csv)",
+    )
+    sample.set_defaults(handler=_sample)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from modelyard.data.sample import write_sample
+
+    settings = load_settings(required=True)
+    # The sample is always drawn from the full data, whatever MODELYARD_DATA says.
+    data = dataclasses.replace(settings, data="full").build_dataset()
+    path = write_sample(data, args.output or settings.sample, rows=args.rows)
+    print(f"wrote {min(len(data.x), args.rows)} rows to {_shown(path)}")
+    print("commit it; MODELYARD_DATA=sample makes train, score and the tests read it")
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -70,6 +70,10 @@ class Settings:
         trust: what this project trusts in model files beyond modelyard's
             built-in list: profile names (``"lightgbm"``) or exact type names
             (see :mod:`modelyard.trust`); ``MODELYARD_TRUST`` is comma-separated.
+        data: which data ``train``, ``score`` and the project's tests read: ``full``
+            (the ``dataset`` class) or ``sample`` (the committed CSV at ``sample``); CI
+            sets ``MODELYARD_DATA=sample`` (see :mod:`modelyard.data.sample`).
+        sample: the CSV file ``modelyard sample`` writes and ``data = "sample"`` reads.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -90,10 +94,12 @@ class Settings:
     unseen_category: str | dict[str, str] = "accept"
     out_of_range: str | dict[str, str] = "accept"
     trust: tuple[str, ...] = ()
+    data: str = "full"
+    sample: Path = Path("data/sample.csv")
 
     @property
     def store_url(self) -> str:
-        """Where models are saved: ``store`` if set, else the ``model_dir`` folder."""
+        """The model store, ``store`` if set, else the ``model_dir`` folder."""
         return self.store if self.store is not None else str(self.model_dir)
 
     def build_model(self) -> Any:
@@ -116,8 +122,12 @@ class Settings:
         return model
 
     def build_dataset(self) -> Any:
-        """Instantiate the project's dataset class."""
+        """Instantiate the project's dataset class, or read the sample when ``data`` is sample."""
         from modelyard.data import Dataset
+        from modelyard.data.sample import sample_dataset
+
+        if self.data == "sample":
+            return sample_dataset(self.sample)
 
         dataset_class = _import(self._required("dataset"), "dataset")
         if not (isinstance(dataset_class, type) and issubclass(dataset_class, Dataset)):
@@ -203,6 +213,7 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         result,
         model_dir=result.root / result.model_dir,
         run_dir=result.root / result.run_dir,
+        sample=result.root / result.sample,
         store=store,
     )
 
@@ -335,6 +346,17 @@ def _search_table(value: Any) -> dict[str, Any]:
     return table
 
 
+def _data_choice(value: Any) -> str:
+    text = _text(value).strip().lower()
+    if text not in DATA_CHOICES:
+        raise ValueError
+    return text
+
+
+#: The values of the ``data`` setting.
+DATA_CHOICES = ("full", "sample")
+
+
 def _search_values(values: Any, *, random: bool) -> bool:
     if isinstance(values, list):
         return bool(values)
@@ -395,6 +417,8 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "n_jobs": (_n_jobs, "a whole number other than 0 (-1 for every core)"),
     "metrics": (_metric_names, _metrics_allowed),
     "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
+    "data": (_data_choice, "full (the dataset class) or sample (the committed sample file)"),
+    "sample": (lambda v: Path(_text(v)), "a CSV file path"),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
     "nullable": (lambda v: _names(v), "a list of feature names"),
     "unseen_category": (lambda v: _policy(v), _POLICY_TEXT),

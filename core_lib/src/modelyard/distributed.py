@@ -39,7 +39,7 @@ def predict_partitioned(
     """Score every row of the Parquet dataset ``input`` into the Parquet folder ``output``.
 
     Args:
-        model: a trained :class:`~modelyard.Model`, or what
+        model: a trained :class:`~modelyard.model.Model`, or what
             :func:`~modelyard.store.load_model` accepts.
         input: a folder of Parquet files (one dataset, in parts) or one Parquet file;
             columns besides the model's features are passed through.

@@ -24,7 +24,9 @@ _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 
 def fit_estimator(estimator: Any, x: Any, y: Any) -> Any:
-    """``estimator.fit(x, y)``; its ``ValueError`` or ``TypeError`` becomes a :class:`FitError`.
+    """``estimator.fit(x, y)``, with its ``ValueError`` or ``TypeError`` as a ``FitError``.
+
+    The error becomes a :class:`~modelyard.exceptions.FitError`.
 
     Returns what ``fit`` returns (the estimator, by scikit-learn's convention).
     """
@@ -34,7 +36,9 @@ def fit_estimator(estimator: Any, x: Any, y: Any) -> Any:
 
 @contextmanager
 def estimator_errors(estimator: Any, x: Any, action: str = "fitted") -> Iterator[None]:
-    """Report an estimator's ``ValueError`` or ``TypeError`` on ``x`` as a :class:`FitError`.
+    """Report an estimator's ``ValueError`` or ``TypeError`` on ``x`` as a ``FitError``.
+
+    The error raised is a :class:`~modelyard.exceptions.FitError`.
 
     ``action`` says what was being done when it failed (``"fitted"``, ``"measured"``).
     """

@@ -53,7 +53,7 @@ class Distributions:
 
     @property
     def wheel(self) -> Path:
-        """The wheel among :attr:`files`."""
+        """The wheel among ``files``."""
         return next(f for f in self.files if f.suffix == ".whl")
 
 

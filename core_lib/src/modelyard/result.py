@@ -61,7 +61,7 @@ class Result:
 
     @property
     def plot(self) -> ResultPlots:
-        """The plots that fit this result: ``result.plot.roc_curve()`` and so on.
+        """The plots that fit this result, such as ``result.plot.roc_curve()``.
 
         See :class:`~modelyard.plots.accessors.ResultPlots`; matplotlib is
         imported on the first plot.
@@ -144,7 +144,7 @@ class ResultGroup:
 
     @property
     def best(self) -> Result:
-        """The result with the best value of :attr:`metric`."""
+        """The result with the best value of ``metric``."""
         return self.results[0]
 
     def labels(self) -> list[str]:
@@ -168,7 +168,7 @@ class ResultGroup:
         return pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="rank"))
 
     def plot(self, *, metric: str | None = None, ax: Axes | None = None) -> Axes:
-        """A bar per result of ``metric`` (default :attr:`metric`), in rank order."""
+        """A bar per result of ``metric`` (default: the group's ``metric``), in rank order."""
         from modelyard.plots.comparison import plot_metric_comparison
 
         name = metric or self.metric

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from modelyard.model import Model
 
+#: The feature-selection methods :func:`select_features` offers.
 METHODS = ("permutation", "rfecv", "sequential")
 
 #: modelyard metric names that scikit-learn knows by another scorer name.

@@ -52,8 +52,9 @@ class DemoDataset(Dataset):
     """One of scikit-learn's bundled datasets as a modelyard :class:`Dataset`.
 
     Args:
-        name: one of :data:`DEMO_DATASETS`.
-        target: for ``linnerud`` only, which of :data:`LINNERUD_TARGETS` to predict.
+        name: one of :data:`~modelyard.data.DEMO_DATASETS`.
+        target: for ``linnerud`` only, which of
+            :data:`~modelyard.data.demo.LINNERUD_TARGETS` to predict.
     """
 
     def __init__(self, name: str, target: str | None = None) -> None:
@@ -89,7 +90,7 @@ class DemoDataset(Dataset):
 
 
 def demo_dataset(name: str, target: str | None = None) -> DemoDataset:
-    """Return scikit-learn's bundled dataset ``name`` (see :data:`DEMO_DATASETS`).
+    """Return scikit-learn's bundled dataset ``name`` (see :data:`~modelyard.data.DEMO_DATASETS`).
 
     >>> data = demo_dataset("iris")
     >>> data.x.shape

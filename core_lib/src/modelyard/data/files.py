@@ -33,9 +33,9 @@ class FileDataset(TabularDataset):
     (['age'], [0, 1])
 
     Args:
-        path: the file; its ending (``.csv``, ``.parquet``, see :data:`FILE_FORMATS`)
-            says how to read it. A URL such as ``s3://bucket/data.parquet`` works
-            when the matching fsspec package is installed.
+        path: the file; its ending (``.csv``, ``.parquet``, see
+            :data:`~modelyard.data.FILE_FORMATS`) says how to read it. A URL such as
+            ``s3://bucket/data.parquet`` works when the matching fsspec package is installed.
         target: name of the column to predict.
         read_options: extra keyword arguments for :func:`pandas.read_csv` or
             :func:`pandas.read_parquet`.

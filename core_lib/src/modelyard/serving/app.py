@@ -116,7 +116,7 @@ def create_app(
     """Build the REST API of a trained model, or of a saved one given by its path.
 
     Args:
-        model: a trained :class:`~modelyard.Model`, or what ``load_model`` accepts
+        model: a trained :class:`~modelyard.model.Model`, or what ``load_model`` accepts
             (``models/NAME``, ``models/NAME/3``, ``models/NAME@3``). A saved model's
             card is read now; its estimator is loaded when the server starts.
         max_rows: most rows per request (default ``$MODELYARD_MAX_ROWS``, else 10,000).

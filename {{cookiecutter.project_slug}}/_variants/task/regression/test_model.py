@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import numpy as np
-from modelyard import load_model
 
 from {{ cookiecutter.package_name }}.model import build_model
 
@@ -24,11 +23,3 @@ def test_trained_model_predicts_within_the_range_it_learned(trained_model, data)
 
     assert data.y.min() - data.y.std() < predictions.min()
     assert predictions.max() < data.y.max() + data.y.std()
-
-
-def test_saved_model_loads_and_predicts_the_same(trained_model, data, tmp_path):
-    ref = trained_model.save(tmp_path / "store")
-
-    loaded = load_model(str(ref))
-
-    assert np.allclose(loaded.predict(data.x), trained_model.predict(data.x))
