@@ -168,6 +168,8 @@ def _add_trust_option(command: argparse.ArgumentParser) -> None:
 def _trust(args: argparse.Namespace) -> tuple[str, ...]:
     """What the loader trusts: the project's ``trust`` (and MODELYARD_TRUST), then --trust."""
     return tuple(dict.fromkeys((*load_settings().trust, *args.trust)))
+
+
 def _add_sample_command(commands: argparse._SubParsersAction) -> None:
     sample = commands.add_parser(
         "sample", help="write a small sample of the training data, to commit for tests and CI"
