@@ -264,6 +264,8 @@ HELPER_TYPES: tuple[str, ...] = (
     "scipy.interpolate._bsplines.BSpline",
     "collections.OrderedDict",
     "functools.partial",
+    # Picks a ColumnTransformer's columns by dtype or name pattern when it runs: no code.
+    "sklearn.compose._column_transformer.make_column_selector",
     "sklearn._loss.loss.HalfSquaredError",
     "sklearn._loss.loss.AbsoluteError",
     "sklearn._loss.loss.PinballLoss",
@@ -590,7 +592,12 @@ def _discovery_models() -> Iterable[tuple[str, Any]]:
     import numpy as np
     import pandas as pd
     from sklearn.base import clone
-    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+    from sklearn.compose import (
+        ColumnTransformer,
+        TransformedTargetRegressor,
+        make_column_selector,
+        make_column_transformer,
+    )
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -626,6 +633,11 @@ def _discovery_models() -> Iterable[tuple[str, Any]]:
         HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=5).fit(frame, y),
     )
     yield "one-hot pipeline", make_pipeline(columns, LogisticRegression()).fit(frame, y)
+    by_dtype = make_column_transformer(
+        (SimpleImputer(), make_column_selector(dtype_include="number")),
+        (OneHotEncoder(), make_column_selector(dtype_include=["object", "category"])),
+    )
+    yield "columns by dtype", make_pipeline(by_dtype, LogisticRegression()).fit(frame, y)
     yield "ordinal pipeline", make_pipeline(ordinal, SimpleImputer()).fit(frame, y)
     yield (
         "log target",
