@@ -253,26 +253,26 @@ def _n_jobs(value: Any) -> int:
     return jobs
 
 
-def _metric_names(value: Any) -> tuple[str, ...]:
-    from modelyard.metrics import is_known_metric
-
+def _name_list(value: Any, is_valid: Callable[[str], bool]) -> tuple[str, ...]:
+    """A list of names, or one comma-separated string (as an environment variable gives)."""
     names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValueError
-    if not all(is_known_metric(name) for name in names if name):
+    if not all(is_valid(name) for name in names if name):
         raise ValueError
     return tuple(name for name in names if name)
+
+
+def _metric_names(value: Any) -> tuple[str, ...]:
+    from modelyard.metrics import is_known_metric
+
+    return _name_list(value, is_known_metric)
 
 
 def _trust_names(value: Any) -> tuple[str, ...]:
     from modelyard.trust import is_trust_name
 
-    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
-    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
-        raise ValueError
-    if not all(is_trust_name(name) for name in names if name):
-        raise ValueError
-    return tuple(name for name in names if name)
+    return _name_list(value, is_trust_name)
 
 
 def _trust_allowed() -> str:
