@@ -143,6 +143,14 @@ def test_a_lambda_pipeline_is_refused_at_save_and_publishes_no_version(binary_da
     assert ModelStore(workdir / "models").versions("lambda") == []
 
 
+def test_a_pipeline_choosing_its_columns_by_dtype_saves_and_loads(
+    trained_penguins, penguins, workdir
+):
+    loaded = load_model(trained_penguins.save("models"))
+
+    assert (loaded.predict(penguins.x) == trained_penguins.predict(penguins.x)).all()
+
+
 def test_the_card_records_the_types_and_the_trust_a_model_needs(hist_model):
     card = load_model(hist_model.save("models")).ref
     saved = ModelStore("models").card(card.name, card.version)
