@@ -49,8 +49,9 @@ nitpick_ignore = [
 ]
 nitpick_ignore_regex = [
     # A dataclass signature whose default is field(default_factory=...) is split at the
-    # commas of its type hint (dict[str, Any]) by Sphinx; the halves are not names.
-    ("py:class", r"(dict|tuple)\[\w+"),
+    # commas of its type hint (dict[str, Any], str | dict[str, str]) by Sphinx; the
+    # halves are not names.
+    ("py:class", r"(\w+ \| )?(dict|tuple)\[\w+"),
 ]
 
 

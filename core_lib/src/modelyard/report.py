@@ -42,7 +42,7 @@ PLOT_TITLES = {
     "missing_data": "Missing values",
 }
 _DATA_PLOTS = ("target_association", "missing_data")
-#: Options of the report's plots: curves refit the model per fold, so three folds, not five.
+#: Options of the report's plots. Curves refit the model per fold, so three folds, not five.
 REPORT_OPTIONS: dict[str, dict[str, Any]] = {
     "learning_curve": {"cv": 3},
     "validation_curve": {"cv": 3},

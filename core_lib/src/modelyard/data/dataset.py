@@ -64,7 +64,7 @@ class Dataset(ABC):
 
     @property
     def plot(self) -> DatasetPlots:
-        """Plots of the training data: ``dataset.plot.target_association()`` and so on.
+        """Plots of the training data, such as ``dataset.plot.target_association()``.
 
         See :class:`~modelyard.plots.accessors.DatasetPlots`.
         """
