@@ -211,11 +211,13 @@ import mlflow.sklearn
 import skops.io
 
 source, target = sys.argv[1], sys.argv[2]
-estimator = skops.io.load(source, trusted=skops.io.get_untrusted_types(file=source))
-# MLflow refuses to load a forest back without naming its tree type as trusted.
+types = skops.io.get_untrusted_types(file=source)
+estimator = skops.io.load(source, trusted=types)
+# MLflow refuses to save a model it could not load back without naming the types it
+# holds beyond skops' defaults (a forest's Tree, a column selector), so name them.
 mlflow.sklearn.save_model(
     estimator, target, serialization_format="skops",
-    skops_trusted_types=["sklearn.tree._tree.Tree"],
+    skops_trusted_types=sorted({*types, "sklearn.tree._tree.Tree"}),
 )
 """
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+
+def _json_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """JSON has no NaN: a client sends a missing value as null."""
+    return frame.astype(object).where(frame.notna(), None)
+
 
 def test_the_api_is_live_and_ready(client):
     assert client.get("/health/live").status_code == 200
@@ -15,7 +22,7 @@ def test_metadata_lists_the_models_features(client, data):
 
 
 def test_predict_returns_one_prediction_per_row(client, data):
-    rows = data.x.head(3).to_dict(orient="records")
+    rows = _json_ready(data.x.head(3)).to_dict(orient="records")
 
     response = client.post("/predict", json={"rows": rows})
 
@@ -24,7 +31,7 @@ def test_predict_returns_one_prediction_per_row(client, data):
 
 
 def test_predict_takes_columns_and_data_too(client, data):
-    frame = data.x.head(2)
+    frame = _json_ready(data.x.head(2))
 
     response = client.post(
         "/predict", json={"columns": list(frame.columns), "data": frame.to_numpy().tolist()}
@@ -34,7 +41,7 @@ def test_predict_takes_columns_and_data_too(client, data):
 
 
 def test_probabilities_come_with_the_classes_of_a_classifier(client, data, trained_model):
-    rows = data.x.head(2).to_dict(orient="records")
+    rows = _json_ready(data.x.head(2)).to_dict(orient="records")
 
     response = client.post("/predict", json={"rows": rows, "probabilities": True})
 
@@ -46,7 +53,7 @@ def test_probabilities_come_with_the_classes_of_a_classifier(client, data, train
 
 
 def test_predict_rejects_a_row_missing_a_feature(client, data):
-    row = data.x.head(1).to_dict(orient="records")[0]
+    row = _json_ready(data.x.head(1)).to_dict(orient="records")[0]
     missing = next(iter(row))
     del row[missing]
 
