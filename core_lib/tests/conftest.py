@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,6 +149,21 @@ def regressor() -> Model:
 @pytest.fixture
 def trained_classifier(classifier: Model, binary_data) -> Model:
     return classifier.train(binary_data)
+
+
+@pytest.fixture
+def plant() -> Callable[[Path, bytes], None]:
+    """Swap a saved version's model file for a payload, fixing both hashes as an attacker would."""
+    from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
+
+    def plant(folder: Path, payload: bytes) -> None:
+        (folder / MODEL_FILE).write_bytes(payload)
+        card = json.loads((folder / CARD_FILE).read_text())
+        card["sha256"] = hashlib.sha256(payload).hexdigest()
+        card["card_sha256"] = card_digest(card)
+        (folder / CARD_FILE).write_text(json.dumps(card))
+
+    return plant
 
 
 # -- real tabular data: strings and missing values ----------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import io
-import json
 import re
 import subprocess
 import zipfile
@@ -20,20 +18,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from modelyard import Model, load_model, trust
-from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
 from modelyard.config import load_settings
 from modelyard.data import TabularDataset
 from modelyard.exceptions import ArtifactError, ConfigError
 from modelyard.store import ModelStore
-
-
-def _plant(folder: Path, payload: bytes) -> None:
-    """Swap a version's model file for ``payload`` and fix up both hashes, as an attacker would."""
-    (folder / MODEL_FILE).write_bytes(payload)
-    card = json.loads((folder / CARD_FILE).read_text())
-    card["sha256"] = hashlib.sha256(payload).hexdigest()
-    card["card_sha256"] = card_digest(card)
-    (folder / CARD_FILE).write_text(json.dumps(card))
 
 
 def _renamed(payload: bytes, old: str, new: str) -> bytes:
@@ -65,9 +53,9 @@ def saved_folder(trained_classifier) -> Path:
     return trained_classifier.save("models").path
 
 
-def test_a_function_renamed_into_a_scikit_learn_module_is_refused(saved_folder, workdir):
+def test_a_function_renamed_into_a_scikit_learn_module_is_refused(saved_folder, workdir, plant):
     payload = _command_chain(subprocess.check_output)
-    _plant(
+    plant(
         saved_folder,
         _renamed(payload, '"__module__": "subprocess"', '"__module__": "sklearn.utils._testing"'),
     )
@@ -80,7 +68,7 @@ def test_a_function_renamed_into_a_scikit_learn_module_is_refused(saved_folder, 
 
 
 def test_a_numpy_function_renamed_to_a_harmful_numpy_module_function_is_refused(
-    saved_folder, workdir
+    saved_folder, workdir, plant
 ):
     payload = _command_chain(np.log1p)
     crafted = _renamed(
@@ -88,7 +76,7 @@ def test_a_numpy_function_renamed_to_a_harmful_numpy_module_function_is_refused(
         r'"__class__": "log1p",(\s*)"__module__": "numpy"',
         r'"__class__": "getstatusoutput",\1"__module__": "numpy.distutils.cpuinfo"',
     )
-    _plant(saved_folder, crafted)
+    plant(saved_folder, crafted)
 
     with pytest.raises(ArtifactError, match=r"numpy\.distutils\.cpuinfo\.getstatusoutput"):
         load_model(saved_folder)
@@ -107,7 +95,7 @@ def test_histgradientboosting_loads_when_its_node_arrays_are_sound(hist_model, b
     assert loaded.predict(rows).tolist() == hist_model.predict(rows).tolist()
 
 
-def test_histgradientboosting_nodes_pointing_outside_the_array_are_refused(hist_model):
+def test_histgradientboosting_nodes_pointing_outside_the_array_are_refused(hist_model, plant):
     folder = hist_model.save("models").path
     estimator = hist_model.estimator
     for iteration in estimator._predictors:
@@ -115,18 +103,18 @@ def test_histgradientboosting_nodes_pointing_outside_the_array_are_refused(hist_
             nodes = predictor.nodes
             nodes["left"][0] = nodes["right"][0] = nodes["feature_idx"][0] = 2**30
             nodes["is_leaf"][0] = 0
-    _plant(folder, skops.io.dumps(estimator))
+    plant(folder, skops.io.dumps(estimator))
 
     with pytest.raises(ArtifactError, match="children inside the node array"):
         load_model(folder)
 
 
-def test_a_forest_tree_with_children_outside_its_nodes_is_refused(binary_data):
+def test_a_forest_tree_with_children_outside_its_nodes_is_refused(binary_data, plant):
     model = Model(RandomForestClassifier(n_estimators=3, random_state=0), name="rf")
     folder = model.train(binary_data).save("models").path
     tree = model.estimator.estimators_[0].tree_
     tree.children_left[0] = 2**30
-    _plant(folder, skops.io.dumps(model.estimator))
+    plant(folder, skops.io.dumps(model.estimator))
 
     with pytest.raises(ArtifactError, match="children inside the node array"):
         load_model(folder)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import socket
 import subprocess
 import sys
@@ -15,7 +13,6 @@ import skops.io
 from fastapi.testclient import TestClient
 from sklearn.preprocessing import FunctionTransformer
 
-from modelyard.artifact import CARD_FILE, MODEL_FILE, card_digest
 from modelyard.serving import app as app_module
 from modelyard.serving import create_app
 from modelyard.store import load_model, locate
@@ -28,15 +25,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def unloadable(saved_classifier) -> str:
+def unloadable(saved_classifier, plant) -> str:
     """A saved version whose file holds a type nobody trusted (hashes fixed up to match)."""
-    folder = Path(saved_classifier)
-    payload = skops.io.dumps(FunctionTransformer(func=subprocess.check_output))
-    (folder / MODEL_FILE).write_bytes(payload)
-    card = json.loads((folder / CARD_FILE).read_text())
-    card["sha256"] = hashlib.sha256(payload).hexdigest()
-    card["card_sha256"] = card_digest(card)
-    (folder / CARD_FILE).write_text(json.dumps(card))
+    plant(Path(saved_classifier), skops.io.dumps(FunctionTransformer(func=subprocess.check_output)))
     return saved_classifier
 
 
