@@ -221,11 +221,13 @@ class CompiledModel:
                     largest,
                 )
             return largest
-        if np.asarray(labels).tolist() != expected.tolist():
-            count = int(np.sum(np.asarray(labels) != expected))
-            raise ParityError(f"the graph predicts another label on {count} of {len(plain)} rows")
         diff = np.abs(proba - np.asarray(estimator.predict_proba(rows), dtype=np.float64))
         largest = float(diff.max()) if diff.size else 0.0
+        if np.asarray(labels).tolist() != expected.tolist():
+            count = int(np.sum(np.asarray(labels) != expected))
+            raise ParityError(
+                f"the graph predicts another label on {count} of {len(plain)} rows", largest
+            )
         if not largest <= TOLERANCE:
             raise ParityError(
                 f"the graph's probabilities differ from scikit-learn's by up to {largest:.3g}, "
