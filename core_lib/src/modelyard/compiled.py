@@ -221,8 +221,10 @@ class CompiledModel:
                     largest,
                 )
             return largest
-        diff = np.abs(proba - np.asarray(estimator.predict_proba(rows), dtype=np.float64))
-        largest = float(diff.max()) if diff.size else 0.0
+        largest = 0.0
+        if callable(getattr(estimator, "predict_proba", None)):  # else labels are the answer
+            diff = np.abs(proba - np.asarray(estimator.predict_proba(rows), dtype=np.float64))
+            largest = float(diff.max()) if diff.size else 0.0
         if np.asarray(labels).tolist() != expected.tolist():
             count = int(np.sum(np.asarray(labels) != expected))
             raise ParityError(
@@ -289,9 +291,11 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
     from skl2onnx import to_onnx
 
     target = _with_string_missing(estimator)
-    options = {id(target): {"zipmap": False}} if is_classifier else None
+    # Probabilities as a plain tensor, not a list of maps; a classifier without
+    # probabilities (LinearSVC) refuses the option and converts without it.
+    choices = [{id(target): {"zipmap": False}}, None] if is_classifier else [None]
     failure: Exception | None = None
-    for precision in ("double", "float"):
+    for precision, options in [(p, o) for p in ("double", "float") for o in choices]:
         try:
             graph = to_onnx(target, initial_types=_inputs(features, precision), options=options)
             payload = graph.SerializeToString()
