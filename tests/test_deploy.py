@@ -84,6 +84,8 @@ def test_deploy_kubernetes_ships_valid_manifests_of_a_locked_down_autoscaled_ser
     pod = found["deployment.yaml"]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert pod["securityContext"]["runAsNonRoot"] is True
+    user = pod["securityContext"]["runAsUser"]
+    assert f"USER {user}" in (project / "Dockerfile").read_text()  # the image's own user
     assert container["securityContext"] == {
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,
