@@ -17,9 +17,6 @@ folder holding the pyproject.toml. An unknown key or a bad value is one
 from __future__ import annotations
 
 import dataclasses
-import functools
-import importlib
-import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -103,39 +100,20 @@ class Settings:
         return self.store if self.store is not None else str(self.model_dir)
 
     def build_model(self) -> Any:
-        """Call the project's model factory and return the Model it builds."""
-        from modelyard.model import Model
+        """Deprecated: use :func:`modelyard.project.build_model`, the project layer."""
+        from modelyard.project import build_model
 
-        factory = _import(self._required("model"), "model")
-        _check_factory(factory, self.model)
-        model = factory()
-        if not isinstance(model, Model):
-            raise ConfigError(
-                f"[tool.modelyard] model = '{self.model}' returned {type(model).__name__}; "
-                "it must return a modelyard.Model, e.g. `return Model(estimator)`"
-            )
-        if model.name is None and self.name:
-            model.name = self.name
-        from modelyard.schema import ContractOptions
-
-        model.contract = ContractOptions(self.nullable, self.unseen_category, self.out_of_range)
-        return model
+        return build_model(self)
 
     def build_dataset(self) -> Any:
-        """Instantiate the project's dataset class, or read the sample when ``data`` is sample."""
-        from modelyard.data import Dataset
-        from modelyard.data.sample import sample_dataset
+        """Deprecated: use :func:`modelyard.project.build_dataset`, the project layer."""
+        from modelyard.project import build_dataset
 
-        if self.data == "sample":
-            return sample_dataset(self.sample)
+        return build_dataset(self)
 
-        dataset_class = _import(self._required("dataset"), "dataset")
-        if not (isinstance(dataset_class, type) and issubclass(dataset_class, Dataset)):
-            raise ConfigError(
-                f"[tool.modelyard] dataset = '{self.dataset}' is not a subclass of "
-                "modelyard.data.Dataset"
-            )
-        return dataset_class()
+    def required(self, key: str) -> str:
+        """The value of ``key`` (``model`` or ``dataset``); a ConfigError naming it if unset."""
+        return self._required(key)
 
     def _required(self, key: str) -> str:
         value = getattr(self, key)
@@ -443,28 +421,6 @@ def _coerce(key: str, value: Any) -> Any:
         ) from None
 
 
-def _import(target: str, key: str) -> Any:
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise ConfigError(
-            f"[tool.modelyard] {key} = '{target}' must have the form 'module:attribute'"
-        )
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigError(
-            f"cannot import '{module_name}' named by [tool.modelyard] {key}: {error}. "
-            "Is the project installed? Run `pip install -e .` in the project folder"
-        ) from error
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ConfigError(
-            f"module '{module_name}' has no attribute '{attribute}' "
-            f"(named by [tool.modelyard] {key})"
-        ) from None
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -485,35 +441,3 @@ def _has_table(document: dict[str, Any], path: Path) -> bool:
             'write it as [tool.modelyard] with keys such as model = "pkg.model:build_model"'
         )
     return True
-
-
-def _check_factory(factory: Any, target: str | None) -> None:
-    """Refuse a model factory that cannot be one before calling it.
-
-    A factory is the project's own code: a function or a Model subclass that
-    needs no arguments. Built-in and standard-library callables (``os:system``)
-    are refused without being called, whatever their signature.
-    """
-    from modelyard.model import Model
-
-    inner = factory.func if isinstance(factory, functools.partial) else factory
-    module = (getattr(inner, "__module__", None) or "").partition(".")[0]
-    problem = None
-    if not callable(factory):
-        problem = "it is not callable"
-    elif inspect.isbuiltin(inner) or module in sys.stdlib_module_names or module == "builtins":
-        problem = "it is part of Python, not a factory of the project"
-    elif isinstance(factory, type) and not issubclass(factory, Model):
-        problem = "it is a class that is not a modelyard.Model"
-    else:
-        try:
-            inspect.signature(factory).bind()
-        except TypeError:
-            problem = "it needs arguments"
-        except ValueError:
-            pass  # no signature to check; the result is checked instead
-    if problem:
-        raise ConfigError(
-            f"[tool.modelyard] model = '{target}' is not a model factory: {problem}. Name a "
-            "function of your project that takes no arguments and returns a modelyard.Model"
-        )

@@ -29,7 +29,7 @@ from modelyard.provenance import (
 from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import ContractOptions, FeatureSchema
-from modelyard.store import ModelRef, ModelStore
+from modelyard.store import ModelRef, open_store
 
 if TYPE_CHECKING:
     from modelyard.search import SearchResult
@@ -392,7 +392,7 @@ class Model:
             raise NotTrainedError("the model has not been trained; call train(data) before save()")
         settings = load_settings()
         name = self.resolve_name(settings)
-        target = ModelStore(settings.store_url if store is None else store, storage_options)
+        target = open_store(settings.store_url if store is None else store, storage_options)
         git = git_state(settings.root)
         package = model_package(settings.model, settings.root)
         self.ref = target.publish(

@@ -29,15 +29,16 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from modelyard import __version__
-from modelyard.artifact import ModelCard, library_versions, read_card
+from modelyard.artifact import library_versions
 from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
+from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
-from modelyard.store import ModelStore, load_model, locate
+from modelyard.store import locate_ref
 
 MODEL_ENV = "MODELYARD_SERVE_MODEL"
 #: Comma-separated profiles or type names the served model may need (see modelyard.trust).
@@ -212,8 +213,8 @@ def _served(
         }
         version = model.ref.version if model.ref else None
         return _Served(name, version, model.schema, info), lambda: model
-    folder = locate(model, storage_options=storage_options)
-    card = _card(folder, storage_options)
+    ref = locate_ref(model, storage_options=storage_options)
+    folder, card = ref.path, ref.card
     info = {
         "task": card.task,
         "estimator": card.estimator,
@@ -227,14 +228,6 @@ def _served(
     if preloaded is not None:
         return served, lambda: preloaded
     return served, lambda: load_model(folder, storage_options=storage_options, trusted=trusted)
-
-
-def _card(location: Path | str, storage_options: dict[str, Any] | None) -> ModelCard:
-    """The model card of a version folder, or of a version in a store behind a URL."""
-    if isinstance(location, Path):
-        return read_card(location)
-    root, name, version = location.rstrip("/").rsplit("/", 2)
-    return ModelStore(root, storage_options).card(name, int(version))
 
 
 def _load(served: _Served, loader: Any) -> None:

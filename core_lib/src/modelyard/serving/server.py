@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
+from modelyard.loading import load_model
 from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
 from modelyard.serving.limits import max_in_flight
 from modelyard.serving.observability import MULTIPROCESS_ENV
-from modelyard.store import load_model, locate
+from modelyard.store import locate
 
 #: Seconds a SIGTERM waits for requests in flight before the worker stops anyway.
 GRACEFUL_SHUTDOWN_SECONDS = 30
