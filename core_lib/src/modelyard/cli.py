@@ -33,7 +33,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from modelyard import __version__
+from modelyard import __version__, env
 from modelyard.config import load_settings
 from modelyard.exceptions import ModelyardError
 from modelyard.project import build_dataset, build_model, model_name
@@ -97,26 +97,26 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "model",
         nargs="?",
-        default=os.environ.get("MODELYARD_SERVE_MODEL"),
+        default=env.read("MODELYARD_SERVE_MODEL"),
         help="what `modelyard train` printed (default: $MODELYARD_SERVE_MODEL, else the latest "
         "version of this project's model)",
     )
     # String defaults go through type=int too, so a bad $MODELYARD_PORT is a usage error.
     serve.add_argument(
         "--host",
-        default=os.environ.get("MODELYARD_HOST", "127.0.0.1"),
+        default=env.read("MODELYARD_HOST", "127.0.0.1"),
         help="address to listen on (default: $MODELYARD_HOST, else 127.0.0.1)",
     )
     serve.add_argument(
         "--port",
         type=int,
-        default=os.environ.get("MODELYARD_PORT", "8000"),
+        default=env.read("MODELYARD_PORT", "8000"),
         help="port to listen on (default: $MODELYARD_PORT, else 8000)",
     )
     serve.add_argument(
         "--workers",
         type=int,
-        default=os.environ.get("MODELYARD_WORKERS", "1"),
+        default=env.read("MODELYARD_WORKERS", "1"),
         help="worker processes (default: $MODELYARD_WORKERS, else 1)",
     )
     _add_trust_option(serve)

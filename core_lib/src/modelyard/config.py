@@ -17,13 +17,13 @@ folder holding the pyproject.toml. An unknown key or a bad value is one
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelyard.env import PREFIX, read, setting_variable, split_list
 from modelyard.exceptions import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -31,7 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-ENV_PREFIX = "MODELYARD_"
+#: Prefix of the variables that override keys (see :mod:`modelyard.env`).
+ENV_PREFIX = PREFIX
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         )
     values = dict(table)
     for key in _FIELDS:
-        env = os.environ.get(ENV_PREFIX + key.upper())
+        env = read(setting_variable(key))
         if env is not None:
             values[key] = env
     result = dataclasses.replace(
@@ -233,7 +234,7 @@ def _n_jobs(value: Any) -> int:
 
 def _name_list(value: Any, is_valid: Callable[[str], bool]) -> tuple[str, ...]:
     """A list of names, or one comma-separated string (as an environment variable gives)."""
-    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    names = list(split_list(value)) if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValueError
     if not all(is_valid(name) for name in names if name):
@@ -365,7 +366,7 @@ _POLICY_TEXT = "'accept' or 'reject', or a table of feature names to 'accept' or
 
 def _names(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
+        value = list(split_list(value))
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ValueError
     return tuple(value)

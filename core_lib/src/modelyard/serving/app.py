@@ -17,7 +17,6 @@ so ``/health/live`` answers at once and ``/health/ready`` turns from 503 to
 import contextlib
 import json
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -28,7 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from modelyard import __version__
+from modelyard import __version__, env
 from modelyard.artifact import library_versions
 from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.loading import load_model
@@ -133,8 +132,8 @@ def create_app(
     """
     served, loader = _served(model, storage_options, tuple(trusted))
     limits = (
-        max_rows or _env_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
-        max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
+        max_rows or env.read_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
+        max_body_bytes or env.read_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
     )
     parser = RequestParser(served.schema, max_rows=limits[0])
     bodies = BodyParser(parser, served.schema)  # big bodies are parsed off the event loop
@@ -183,10 +182,10 @@ def create_app_from_env() -> FastAPI:
     process that called :func:`preload` serves the model loaded there; any
     other worker loads it itself, trusting ``MODELYARD_TRUST``.
     """
-    uri = os.environ.get(MODEL_ENV)
+    uri = env.read(MODEL_ENV)
     if not uri:
         raise ConfigError(f"set {MODEL_ENV} to the model to serve, e.g. models/my-model")
-    trusted = [name.strip() for name in os.environ.get(TRUST_ENV, "").split(",") if name.strip()]
+    trusted = list(env.read_list(TRUST_ENV))
     return create_app(uri, trusted=trusted)
 
 
@@ -402,16 +401,3 @@ def _is_json(content_type: str) -> bool:
 def _refuse(status: int, kind: str, msg: str, loc: list | None = None) -> Response:
     detail = {"detail": [{"loc": loc or [], "msg": msg, "type": kind}]}
     return Response(json.dumps(detail), status, media_type=_JSON)
-
-
-def _env_int(name: str, default: int) -> int:
-    text = os.environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{name} must be a positive whole number, not {text!r}")
-    return value
