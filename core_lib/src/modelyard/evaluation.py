@@ -44,7 +44,7 @@ from modelyard.provenance import data_summary, git_state
 from modelyard.result import Result
 from modelyard.runlog import RunRecord, write_run
 
-#: One fold's outcome: metric values, predictions, fit seconds, score seconds.
+# One fold's outcome: metric values, predictions, fit seconds, score seconds.
 FoldOutcome = tuple[dict[str, float], Predictions, float, float]
 
 

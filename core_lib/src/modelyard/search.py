@@ -129,14 +129,22 @@ def random_search(
                 raise ModelyardError(f"param_distributions[{name!r}] is an empty list")
     if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
         raise ModelyardError(f"n_iter must be a whole number of at least 1, not {n_iter!r}")
+    settings = load_settings()
     seed = how.get("random_state")
-    seed = load_settings().random_state if seed is None else check_seed(seed)
+    how["random_state"] = settings.random_state if seed is None else check_seed(seed)
     with warnings.catch_warnings():
         # A grid smaller than n_iter is tried whole; saying so is for the docs, not a warning.
         warnings.simplefilter("ignore", UserWarning)
-        combos = list(ParameterSampler(spaces, n_iter=n_iter, random_state=seed))
+        combos = list(ParameterSampler(spaces, n_iter=n_iter, random_state=how["random_state"]))
     return _search(
-        model, data, combos, kind="random", space=param_distributions, n_iter=n_iter, **how
+        model,
+        data,
+        combos,
+        kind="random",
+        space=param_distributions,
+        n_iter=n_iter,
+        settings=settings,
+        **how,
     )
 
 
@@ -239,10 +247,11 @@ def _search(
     n_jobs: int | None = None,
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
+    settings: Settings | None = None,
 ) -> SearchResult:
     from modelyard.model import Model
 
-    settings = load_settings()
+    settings = settings or load_settings()  # read once per search
     default_cv = settings.cv if settings.cv else DEFAULT_SEARCH_FOLDS
     plan = _plan(
         settings,

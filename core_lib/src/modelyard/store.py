@@ -602,7 +602,7 @@ def _nothing_at(text: str) -> ArtifactError:
 
 
 def load_model(uri: str | Path, **options: Any) -> Model:
-    """Deprecated here: use :func:`modelyard.load_model` (:func:`modelyard.loading.load_model`).
+    """Deprecated here: use :func:`modelyard.loading.load_model` (``modelyard.load_model``).
 
     Loading builds a :class:`~modelyard.model.Model`, which sits above the store;
     this name is kept for one release.
