@@ -173,6 +173,14 @@ class ModelStore:
     def __init__(self, root: Path | str, storage_options: dict[str, Any] | None = None) -> None:
         self.root: Path | str = _local(root).absolute()
 
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        """What ``__new__`` gets when a pickled store (in a model sent to workers) is read."""
+        return (self.root,)
+
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        """A store is known by its kind and root, so Dask hashes a model holding one alike."""
+        return (type(self).__name__, str(self.root))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.root)!r})"
 
