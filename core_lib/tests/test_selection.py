@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import pytest
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from modelyard import Model
+from modelyard.data import Dataset
 from modelyard.exceptions import ModelyardError
-from modelyard.runlog import list_runs
+from modelyard.runlog import list_runs, read_run
 from modelyard.store import load_model
 
 SIGNAL = ["signal_a", "signal_b", "signal_c"]
+
+
+class Columns(Dataset):
+    """Some of another dataset's columns, to score what a selection kept."""
+
+    def __init__(self, data: Dataset, columns: list[str]):
+        self.source, self.columns = data, columns
+
+    def load_training_data(self):
+        return self.source.x[self.columns], self.source.y
+
+    def load_prediction_data(self):
+        return self.source.x[self.columns]
 
 
 @pytest.fixture
@@ -107,3 +121,19 @@ def test_an_impossible_number_of_features_is_refused(unfittable, noisy_data, n_f
 def test_an_unknown_metric_is_refused_before_fitting(unfittable, noisy_data):
     with pytest.raises(ModelyardError, match="unknown metric"):
         unfittable.select_features(noisy_data, metric="acc")
+
+
+@pytest.mark.parametrize("metric", ["rmse", "mae"])
+@pytest.mark.parametrize("method", ["rfecv", "sequential"])
+def test_an_error_metric_is_reported_positive_as_score_reports_it(regression_data, metric, method):
+    model = Model(LinearRegression(), name="diabetes")
+
+    chosen = model.select_features(
+        regression_data, method=method, n_features=4, metric=metric, cv=3
+    )
+    kept = Columns(regression_data, chosen.selected)
+    scored = Model(LinearRegression()).score(kept, cv=3, metrics=[metric])
+
+    assert chosen.score > 0
+    assert chosen.score == pytest.approx(scored.metrics[metric])
+    assert read_run(chosen.run_record).metrics[metric] == pytest.approx(chosen.score)

@@ -17,9 +17,10 @@ from modelyard.exceptions import (
     NotTrainedError,
     SchemaError,
 )
+from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.result import Result, ResultGroup
-from modelyard.store import ModelRef, load_model
+from modelyard.store import ModelRef
 
 try:
     # Set at build time from the git tag (see CONTRIBUTING.md), read from the install.

@@ -33,9 +33,10 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from modelyard import __version__
+from modelyard import __version__, env
 from modelyard.config import load_settings
 from modelyard.exceptions import ModelyardError
+from modelyard.project import build_dataset, build_model, model_name
 from modelyard.result import Result
 
 
@@ -96,26 +97,26 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "model",
         nargs="?",
-        default=os.environ.get("MODELYARD_SERVE_MODEL"),
+        default=env.read("MODELYARD_SERVE_MODEL"),
         help="what `modelyard train` printed (default: $MODELYARD_SERVE_MODEL, else the latest "
         "version of this project's model)",
     )
     # String defaults go through type=int too, so a bad $MODELYARD_PORT is a usage error.
     serve.add_argument(
         "--host",
-        default=os.environ.get("MODELYARD_HOST", "127.0.0.1"),
+        default=env.read("MODELYARD_HOST", "127.0.0.1"),
         help="address to listen on (default: $MODELYARD_HOST, else 127.0.0.1)",
     )
     serve.add_argument(
         "--port",
         type=int,
-        default=os.environ.get("MODELYARD_PORT", "8000"),
+        default=env.read("MODELYARD_PORT", "8000"),
         help="port to listen on (default: $MODELYARD_PORT, else 8000)",
     )
     serve.add_argument(
         "--workers",
         type=int,
-        default=os.environ.get("MODELYARD_WORKERS", "1"),
+        default=env.read("MODELYARD_WORKERS", "1"),
         help="worker processes (default: $MODELYARD_WORKERS, else 1)",
     )
     _add_trust_option(serve)
@@ -193,7 +194,7 @@ def _sample(args: argparse.Namespace) -> int:
 
     settings = load_settings(required=True)
     # The sample is always drawn from the full data, whatever MODELYARD_DATA says.
-    data = dataclasses.replace(settings, data="full").build_dataset()
+    data = build_dataset(dataclasses.replace(settings, data="full"))
     path = write_sample(data, args.output or settings.sample, rows=args.rows)
     print(f"wrote {min(len(data.x), args.rows)} rows to {_shown(path)}")
     print("commit it; MODELYARD_DATA=sample makes train, score and the tests read it")
@@ -201,12 +202,12 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from modelyard.project import project_store
     from modelyard.runlog import check_writable
-    from modelyard.store import ModelStore
 
     settings = load_settings(required=True)
-    model, data = settings.build_model(), settings.build_dataset()
-    ModelStore(settings.store_url).check_writable()  # before the long work, not after
+    model, data = build_model(settings), build_dataset(settings)
+    project_store(settings).check_writable()  # before the long work, not after
     check_writable(settings.run_dir)
     if not args.skip_score:
         _print_result(model.score(data))
@@ -223,7 +224,7 @@ def _score(args: argparse.Namespace) -> int:
     from modelyard.runlog import check_writable
 
     settings = load_settings(required=True)
-    model, data = settings.build_model(), settings.build_dataset()
+    model, data = build_model(settings), build_dataset(settings)
     check_writable(settings.run_dir)  # before the long work, not after
     result = model.score(data, cv=args.cv)
     _print_result(result)
@@ -281,7 +282,7 @@ def _add_search_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from modelyard.search import search_from_settings
+    from modelyard.project import search_from_settings
 
     settings = load_settings(required=True)
     found = search_from_settings(settings, n_jobs=args.n_jobs, scheduler=args.scheduler)
@@ -302,7 +303,7 @@ def _search(args: argparse.Namespace) -> int:
 def _predict_distributed(args: argparse.Namespace) -> int:
     """``modelyard predict`` of a Parquet folder as a Dask dataframe, on a cluster or locally."""
     from modelyard.distributed import predict_partitioned
-    from modelyard.store import load_model
+    from modelyard.loading import load_model
 
     scheduler = args.scheduler or load_settings().scheduler
     rows = predict_partitioned(
@@ -350,7 +351,7 @@ def _add_release_command(commands: argparse._SubParsersAction) -> None:
 def _release(args: argparse.Namespace) -> int:
     import tempfile
 
-    from modelyard.packaged import release_model_package
+    from modelyard.packaging import release_model_package
 
     settings = load_settings(required=True)
     out = Path(tempfile.mkdtemp(prefix="release-", dir=_dist_dir(args.dist_dir)))
@@ -378,9 +379,9 @@ def _dist_dir(folder: str) -> Path:
 
 
 def _models_list(args: argparse.Namespace) -> int:
-    from modelyard.store import ModelStore
+    from modelyard.store import open_store
 
-    store = ModelStore(args.store or load_settings().store_url)
+    store = open_store(args.store or load_settings().store_url)
     names = store.names()
     if not names:
         print(f"no saved models in {store.root}; save one with `modelyard train`")
@@ -397,10 +398,10 @@ def _models_list(args: argparse.Namespace) -> int:
 
 
 def _models_show(args: argparse.Namespace) -> int:
-    from modelyard.store import ModelStore, parse_model_ref
+    from modelyard.store import open_store, parse_model_ref
 
     name, version = parse_model_ref(args.model)
-    store = ModelStore(args.store or load_settings().store_url)
+    store = open_store(args.store or load_settings().store_url)
     card = store.card(name, version)
     if args.contract:
         from modelyard.schema import FeatureSchema
@@ -473,7 +474,7 @@ def _serve(args: argparse.Namespace) -> int:
     model = args.model
     if model is None:
         settings = load_settings(required=True)
-        model = f"{settings.store_url}/{settings.build_model().resolve_name(settings)}"
+        model = f"{settings.store_url}/{model_name(settings)}"
     serve(model, host=args.host, port=args.port, workers=args.workers, trusted=_trust(args))
     return 0
 
@@ -492,7 +493,7 @@ def _write_report(result: Result, run_dir: Path) -> None:
 
 def _predict(args: argparse.Namespace) -> int:
     from modelyard.batch import predict_file
-    from modelyard.store import load_model
+    from modelyard.loading import load_model
 
     if args.scheduler or Path(args.input).is_dir():
         return _predict_distributed(args)

@@ -17,16 +17,13 @@ folder holding the pyproject.toml. An unknown key or a bad value is one
 from __future__ import annotations
 
 import dataclasses
-import functools
-import importlib
-import inspect
-import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelyard.env import PREFIX, read, setting_variable, split_list
 from modelyard.exceptions import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -34,7 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-ENV_PREFIX = "MODELYARD_"
+#: Prefix of the variables that override keys (see :mod:`modelyard.env`).
+ENV_PREFIX = PREFIX
 
 
 @dataclass(frozen=True)
@@ -103,39 +101,20 @@ class Settings:
         return self.store if self.store is not None else str(self.model_dir)
 
     def build_model(self) -> Any:
-        """Call the project's model factory and return the Model it builds."""
-        from modelyard.model import Model
+        """Deprecated: use :func:`modelyard.project.build_model`, the project layer."""
+        from modelyard.project import build_model
 
-        factory = _import(self._required("model"), "model")
-        _check_factory(factory, self.model)
-        model = factory()
-        if not isinstance(model, Model):
-            raise ConfigError(
-                f"[tool.modelyard] model = '{self.model}' returned {type(model).__name__}; "
-                "it must return a modelyard.Model, e.g. `return Model(estimator)`"
-            )
-        if model.name is None and self.name:
-            model.name = self.name
-        from modelyard.schema import ContractOptions
-
-        model.contract = ContractOptions(self.nullable, self.unseen_category, self.out_of_range)
-        return model
+        return build_model(self)
 
     def build_dataset(self) -> Any:
-        """Instantiate the project's dataset class, or read the sample when ``data`` is sample."""
-        from modelyard.data import Dataset
-        from modelyard.data.sample import sample_dataset
+        """Deprecated: use :func:`modelyard.project.build_dataset`, the project layer."""
+        from modelyard.project import build_dataset
 
-        if self.data == "sample":
-            return sample_dataset(self.sample)
+        return build_dataset(self)
 
-        dataset_class = _import(self._required("dataset"), "dataset")
-        if not (isinstance(dataset_class, type) and issubclass(dataset_class, Dataset)):
-            raise ConfigError(
-                f"[tool.modelyard] dataset = '{self.dataset}' is not a subclass of "
-                "modelyard.data.Dataset"
-            )
-        return dataset_class()
+    def required(self, key: str) -> str:
+        """The value of ``key`` (``model`` or ``dataset``); a ConfigError naming it if unset."""
+        return self._required(key)
 
     def _required(self, key: str) -> str:
         value = getattr(self, key)
@@ -199,7 +178,7 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         )
     values = dict(table)
     for key in _FIELDS:
-        env = os.environ.get(ENV_PREFIX + key.upper())
+        env = read(setting_variable(key))
         if env is not None:
             values[key] = env
     result = dataclasses.replace(
@@ -255,7 +234,7 @@ def _n_jobs(value: Any) -> int:
 
 def _name_list(value: Any, is_valid: Callable[[str], bool]) -> tuple[str, ...]:
     """A list of names, or one comma-separated string (as an environment variable gives)."""
-    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    names = list(split_list(value)) if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValueError
     if not all(is_valid(name) for name in names if name):
@@ -387,7 +366,7 @@ _POLICY_TEXT = "'accept' or 'reject', or a table of feature names to 'accept' or
 
 def _names(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
+        value = list(split_list(value))
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ValueError
     return tuple(value)
@@ -443,28 +422,6 @@ def _coerce(key: str, value: Any) -> Any:
         ) from None
 
 
-def _import(target: str, key: str) -> Any:
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise ConfigError(
-            f"[tool.modelyard] {key} = '{target}' must have the form 'module:attribute'"
-        )
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigError(
-            f"cannot import '{module_name}' named by [tool.modelyard] {key}: {error}. "
-            "Is the project installed? Run `pip install -e .` in the project folder"
-        ) from error
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ConfigError(
-            f"module '{module_name}' has no attribute '{attribute}' "
-            f"(named by [tool.modelyard] {key})"
-        ) from None
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -485,35 +442,3 @@ def _has_table(document: dict[str, Any], path: Path) -> bool:
             'write it as [tool.modelyard] with keys such as model = "pkg.model:build_model"'
         )
     return True
-
-
-def _check_factory(factory: Any, target: str | None) -> None:
-    """Refuse a model factory that cannot be one before calling it.
-
-    A factory is the project's own code: a function or a Model subclass that
-    needs no arguments. Built-in and standard-library callables (``os:system``)
-    are refused without being called, whatever their signature.
-    """
-    from modelyard.model import Model
-
-    inner = factory.func if isinstance(factory, functools.partial) else factory
-    module = (getattr(inner, "__module__", None) or "").partition(".")[0]
-    problem = None
-    if not callable(factory):
-        problem = "it is not callable"
-    elif inspect.isbuiltin(inner) or module in sys.stdlib_module_names or module == "builtins":
-        problem = "it is part of Python, not a factory of the project"
-    elif isinstance(factory, type) and not issubclass(factory, Model):
-        problem = "it is a class that is not a modelyard.Model"
-    else:
-        try:
-            inspect.signature(factory).bind()
-        except TypeError:
-            problem = "it needs arguments"
-        except ValueError:
-            pass  # no signature to check; the result is checked instead
-    if problem:
-        raise ConfigError(
-            f"[tool.modelyard] model = '{target}' is not a model factory: {problem}. Name a "
-            "function of your project that takes no arguments and returns a modelyard.Model"
-        )

@@ -120,19 +120,3 @@ def _scorer(name: str, estimator: Any, X: Any, y: Any) -> float:
         raise ModelyardError(
             f"metric '{name}' cannot be computed for {type(estimator).__name__}: {error}"
         ) from None
-
-
-def compute_metrics(names: Sequence[str], predictions: Predictions) -> dict[str, float]:
-    """Compute each named metric; binary and multiclass targets are both handled.
-
-    F1 is binary F1 of the second class for two classes and macro-averaged
-    otherwise; ROC AUC is one-vs-rest for more than two classes.
-    """
-    own = [name for name in names if name in _METRICS]
-    if len(own) != len(names):
-        check_metric_names(names)
-        raise ModelyardError(
-            "compute_metrics takes modelyard's own metrics only; use measure() for "
-            "scikit-learn scorer names"
-        )
-    return {name: _METRICS[name](predictions) for name in names}

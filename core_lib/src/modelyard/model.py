@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -17,9 +16,10 @@ from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifa
 from modelyard.compiled import Compiled, compile_estimator, parity_rows
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
-from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
+from modelyard.evaluation import Candidate, Plan, fold_result, resolve_plan, run_candidates
+from modelyard.exceptions import ModelyardError, NotTrainedError, SchemaError
 from modelyard.fitting import estimator_errors, fit_estimator
-from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
+from modelyard.metrics import default_metrics, measure
 from modelyard.provenance import (
     RowHashes,
     data_fingerprint,
@@ -30,7 +30,7 @@ from modelyard.provenance import (
 from modelyard.result import Result, ResultGroup
 from modelyard.runlog import RunRecord, attach_artifact, utc_now, write_run
 from modelyard.schema import ContractOptions, FeatureSchema
-from modelyard.store import ModelRef, ModelStore
+from modelyard.store import ModelRef, open_store
 
 if TYPE_CHECKING:
     from modelyard.search import SearchResult
@@ -145,25 +145,29 @@ class Model:
         """
         settings = load_settings()
         started = utc_now()
-        names = tuple(metrics or settings.metrics or default_metrics(self.task))
-        check_metric_names(names)  # before fitting, so a typo costs nothing
-        folds = settings.cv if cv is None else cv
-        if isinstance(folds, bool) or not isinstance(folds, int) or folds < 0 or folds == 1:
-            raise ModelyardError(
-                f"cv must be 0 (one holdout split) or a number of folds of at least 2, "
-                f"not {folds!r}"
-            )
-        seed = settings.random_state if random_state is None else random_state
+        plan = resolve_plan(
+            data,
+            self.task,
+            metrics=metrics or settings.metrics or default_metrics(self.task),
+            cv=settings.cv if cv is None else cv,
+            random_state=settings.random_state if random_state is None else random_state,
+            n_jobs=settings.n_jobs if n_jobs is None else n_jobs,
+            test_size=settings.test_size if test_size is None else test_size,
+        )
         hashes = RowHashes(data.x, data.y)  # hashed once: the record's and the split's fingerprints
-        if folds:
-            jobs = settings.n_jobs if n_jobs is None else n_jobs
-            self.result = self._cross_validate(data, names, folds, seed, jobs, settings)
+        name = self.resolve_name(settings)
+        if plan.cv:
+            (parts,) = run_candidates([Candidate(name, self.estimator, {})], data, plan, self.task)
+            self.result = fold_result(name, self.estimator, self.task, parts, plan, len(data.x))
         else:
-            share = settings.test_size if test_size is None else test_size
-            self.result = self._holdout(data, names, share, seed, settings, hashes)
-        options = {"cv": folds, "random_state": seed, "metrics": list(names)}
-        if not folds:
-            options["test_size"] = settings.test_size if test_size is None else test_size
+            self.result = self._holdout(data, plan, name, hashes)
+        options: dict[str, Any] = {
+            "cv": plan.cv,
+            "random_state": plan.random_state,
+            "metrics": list(plan.metrics),
+        }
+        if not plan.cv:
+            options["test_size"] = plan.test_size
         record = self._record(
             "score",
             started,
@@ -178,23 +182,16 @@ class Model:
         self.result = replace(self.result, run_record=record)
         return self.result
 
-    def _holdout(
-        self,
-        data: Dataset,
-        names: tuple[str, ...],
-        test_size: float,
-        seed: int,
-        settings: Settings,
-        hashes: RowHashes,
-    ) -> Result:
-        split = data.split(test_size=test_size, random_state=seed, stratify=self.is_classifier)
+    def _holdout(self, data: Dataset, plan: Plan, name: str, hashes: RowHashes) -> Result:
+        split = plan.holdout
+        assert split is not None
         self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
         with estimator_errors(self.estimator, split.x_test, "measured"):
             values, predictions = measure(
-                names, self.estimator, split.x_test, split.y_test, self.classes
+                plan.metrics, self.estimator, split.x_test, split.y_test, self.classes
             )
         return Result(
-            model_name=self.resolve_name(settings),
+            model_name=name,
             estimator=type(self.estimator).__name__,
             task=self.task,
             metrics=values,
@@ -203,42 +200,6 @@ class Model:
             predictions=predictions,
             fitted_estimator=copy.deepcopy(self.estimator),  # train() refits self.estimator
             split=split,
-        )
-
-    def _cross_validate(
-        self,
-        data: Dataset,
-        names: tuple[str, ...],
-        folds: int,
-        seed: int,
-        n_jobs: int,
-        settings: Settings,
-    ) -> Result:
-        from joblib import Parallel, delayed
-        from sklearn.model_selection import KFold, StratifiedKFold
-
-        splitter_class = StratifiedKFold if self.is_classifier else KFold
-        splitter = splitter_class(n_splits=folds, shuffle=True, random_state=seed)
-        x, y = data.x, data.y
-        try:
-            splits = list(splitter.split(x, y))
-        except ValueError as error:
-            raise DataError(f"cannot make {folds} folds of {len(x)} rows: {error}") from None
-        outcomes = Parallel(n_jobs=n_jobs)(
-            delayed(_measure_fold)(self.estimator, x, y, train, test, names, self.is_classifier)
-            for train, test in splits
-        )
-        table = pd.DataFrame([values for values, *_ in outcomes], columns=list(names))
-        return Result(
-            model_name=self.resolve_name(settings),
-            estimator=type(self.estimator).__name__,
-            task=self.task,
-            metrics={name: float(table[name].mean()) for name in names},
-            std={name: float(table[name].std(ddof=0)) for name in names},
-            n_train=len(x) - len(x) // folds,
-            n_test=len(x),
-            predictions=_out_of_fold([p for _, p, *_ in outcomes]),
-            cv=folds,
         )
 
     def train(
@@ -441,7 +402,7 @@ class Model:
             raise NotTrainedError("the model has not been trained; call train(data) before save()")
         settings = load_settings()
         name = self.resolve_name(settings)
-        target = ModelStore(settings.store_url if store is None else store, storage_options)
+        target = open_store(settings.store_url if store is None else store, storage_options)
         git = git_state(settings.root)
         package = model_package(settings.model, settings.root)
         compiled = compile_estimator(
@@ -571,66 +532,6 @@ def _split_fingerprint(hashes: RowHashes, data: Dataset, part: pd.DataFrame) -> 
     if not data.x.index.is_unique:
         return None
     return hashes.fingerprint(data.x.index.get_indexer(part.index))
-
-
-def _fresh(estimator: Any) -> Any:
-    """An unfitted copy: scikit-learn's clone where it applies, a deep copy otherwise."""
-    if callable(getattr(estimator, "get_params", None)):
-        from sklearn.base import clone
-
-        return clone(estimator)
-    return copy.deepcopy(estimator)
-
-
-def _measure_fold(
-    estimator: Any,
-    x: pd.DataFrame,
-    y: pd.Series,
-    train: np.ndarray,
-    test: np.ndarray,
-    names: tuple[str, ...],
-    is_classifier: bool,
-) -> tuple[dict[str, float], Predictions, float, float]:
-    """Fit a fresh copy on one fold's rows and measure it on the rest.
-
-    Returns the metric values, the predictions, and the fit and score times in seconds.
-    """
-    fitted = _fresh(estimator)
-    started = time.perf_counter()
-    fit_estimator(fitted, x.iloc[train], y.iloc[train])
-    fit_time = time.perf_counter() - started
-    classes = getattr(fitted, "classes_", None) if is_classifier else None
-    started = time.perf_counter()
-    with estimator_errors(fitted, x.iloc[test], "measured"):
-        values, predictions = measure(
-            names,
-            fitted,
-            x.iloc[test],
-            y.iloc[test],
-            np.asarray(classes).tolist() if classes is not None else None,
-        )
-    return values, predictions, fit_time, time.perf_counter() - started
-
-
-def _out_of_fold(parts: list[Predictions]) -> Predictions:
-    """Every row's prediction from the fold that held it out, folds one after another."""
-    same_classes = all(
-        p.classes is not None
-        and parts[0].classes is not None
-        and np.array_equal(p.classes, parts[0].classes)
-        for p in parts
-    )
-    probabilities = [p.y_proba for p in parts]
-    return Predictions(
-        y_true=np.concatenate([p.y_true for p in parts]),
-        y_pred=np.concatenate([p.y_pred for p in parts]),
-        y_proba=(
-            np.concatenate(probabilities)
-            if same_classes and all(p is not None for p in probabilities)
-            else None
-        ),
-        classes=parts[0].classes if same_classes else None,
-    )
 
 
 def _infer_task(estimator: Any) -> str:

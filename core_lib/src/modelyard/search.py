@@ -33,39 +33,27 @@ import pandas as pd
 
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
-from modelyard.exceptions import DataError, ModelyardError, RunLogWarning
-from modelyard.metrics import check_metric_names, default_metrics
-from modelyard.parallel import workers
-from modelyard.provenance import data_summary, git_state
+from modelyard.evaluation import (
+    Candidate,
+    Plan,
+    check_seed,
+    fold_result,
+    fresh,
+    make_record,
+    record_run,
+    resolve_plan,
+    run_candidates,
+)
+from modelyard.exceptions import ModelyardError, RunLogWarning
+from modelyard.metrics import default_metrics
 from modelyard.result import LOWER_IS_BETTER, Result, ResultGroup
-from modelyard.runlog import RunRecord, utc_now, write_run
+from modelyard.runlog import utc_now
 
 if TYPE_CHECKING:
     from modelyard.model import Model
 
 #: Folds a search uses when neither the call nor the ``cv`` setting gives some.
 DEFAULT_SEARCH_FOLDS = 5
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One estimator to fit and measure: its label, the unfitted estimator, its parameters."""
-
-    label: str
-    estimator: Any
-    params: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How candidates are measured: folds, metrics and where the work runs."""
-
-    splits: list[tuple[np.ndarray, np.ndarray]]
-    metrics: tuple[str, ...]
-    cv: int
-    random_state: int
-    n_jobs: int
-    scheduler: str | None
 
 
 @dataclass(frozen=True)
@@ -141,14 +129,22 @@ def random_search(
                 raise ModelyardError(f"param_distributions[{name!r}] is an empty list")
     if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
         raise ModelyardError(f"n_iter must be a whole number of at least 1, not {n_iter!r}")
-    seed = _seed(how.get("random_state"))
-    seed = load_settings().random_state if seed is None else seed
+    settings = load_settings()
+    seed = how.get("random_state")
+    how["random_state"] = settings.random_state if seed is None else check_seed(seed)
     with warnings.catch_warnings():
         # A grid smaller than n_iter is tried whole; saying so is for the docs, not a warning.
         warnings.simplefilter("ignore", UserWarning)
-        combos = list(ParameterSampler(spaces, n_iter=n_iter, random_state=seed))
+        combos = list(ParameterSampler(spaces, n_iter=n_iter, random_state=how["random_state"]))
     return _search(
-        model, data, combos, kind="random", space=param_distributions, n_iter=n_iter, **how
+        model,
+        data,
+        combos,
+        kind="random",
+        space=param_distributions,
+        n_iter=n_iter,
+        settings=settings,
+        **how,
     )
 
 
@@ -185,7 +181,7 @@ def compare(
         scheduler=scheduler,
         default_cv=settings.cv,
     )
-    candidates = [Candidate(label, _fresh(estimator), {}) for label, estimator, _ in named]
+    candidates = [Candidate(label, fresh(estimator), {}) for label, estimator, _ in named]
     started = utc_now()
     results, table, _ = _run(candidates, data, plan, task, progress="compare")
     group = ResultGroup(results)
@@ -204,15 +200,6 @@ def compare(
         plan=plan,
     )
     return group
-
-
-def check_param_names(estimator: Any, names: Iterable[str]) -> None:
-    """Raise a :class:`~modelyard.exceptions.ModelyardError` for names ``estimator`` lacks.
-
-    The error lists every valid name, the ``step__param`` names of a pipeline's
-    steps included.
-    """
-    _check_param_names(estimator, list(names))
 
 
 def _check_param_names(estimator: Any, names: list[str]) -> None:
@@ -260,10 +247,11 @@ def _search(
     n_jobs: int | None = None,
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
+    settings: Settings | None = None,
 ) -> SearchResult:
     from modelyard.model import Model
 
-    settings = load_settings()
+    settings = settings or load_settings()  # read once per search
     default_cv = settings.cv if settings.cv else DEFAULT_SEARCH_FOLDS
     plan = _plan(
         settings,
@@ -277,7 +265,7 @@ def _search(
         default_cv=default_cv,
     )
     candidates = [
-        Candidate(_params_label(params), _fresh(model.estimator).set_params(**params), params)
+        Candidate(_params_label(params), fresh(model.estimator).set_params(**params), params)
         for params in combos
     ]
     started = utc_now()
@@ -285,7 +273,7 @@ def _search(
         candidates, data, plan, model.task, progress=f"{kind} search"
     )
     group = ResultGroup(results)
-    best = Model(_fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
+    best = Model(fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
     best.train(data, run_dir=run_dir)
     best.result = group.best
     options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}
@@ -320,81 +308,35 @@ def _plan(
     scheduler: str | None,
     default_cv: int,
 ) -> Plan:
-    names = tuple(metrics or settings.metrics or default_metrics(task))
-    check_metric_names(names)
-    folds = default_cv if cv is None else cv
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 0 or folds == 1:
-        raise ModelyardError(
-            f"cv must be 0 (one holdout split) or a number of folds of at least 2, not {folds!r}"
-        )
-    jobs = settings.n_jobs if n_jobs is None else n_jobs
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
-        raise ModelyardError(f"n_jobs must be a whole number other than 0, not {jobs!r}")
-    seed = settings.random_state if random_state is None else _seed(random_state)
-    return Plan(
-        splits=_splits(data, folds, seed, task == "classification", settings.test_size),
-        metrics=names,
-        cv=folds,
-        random_state=seed,
-        n_jobs=jobs,
-        scheduler=scheduler or getattr(settings, "scheduler", None),
+    return resolve_plan(
+        data,
+        task,
+        metrics=metrics or settings.metrics or default_metrics(task),
+        cv=default_cv if cv is None else cv,
+        random_state=settings.random_state if random_state is None else random_state,
+        n_jobs=settings.n_jobs if n_jobs is None else n_jobs,
+        scheduler=scheduler or settings.scheduler,
+        test_size=settings.test_size,
     )
-
-
-def _seed(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ModelyardError(f"random_state must be an integer, not {value!r}")
-    return value
-
-
-def _splits(
-    data: Dataset, folds: int, seed: int, stratify: bool, test_size: float
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The same folds :meth:`Model.score` uses, or its holdout split as one fold."""
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    x, y = data.x, data.y
-    if not folds:
-        split = data.split(test_size=test_size, random_state=seed, stratify=stratify)
-        return [(x.index.get_indexer(split.x_train.index), x.index.get_indexer(split.x_test.index))]
-    splitter = (StratifiedKFold if stratify else KFold)(
-        n_splits=folds, shuffle=True, random_state=seed
-    )
-    try:
-        return list(splitter.split(x, y))
-    except ValueError as error:
-        raise DataError(f"cannot make {folds} folds of {len(x)} rows: {error}") from None
 
 
 def _run(
     candidates: list[Candidate], data: Dataset, plan: Plan, task: str, *, progress: str
 ) -> tuple[list[Result], pd.DataFrame, dict[str, Any]]:
     """Fit and measure every candidate on every fold: one Result each, the table, best params."""
-    from joblib import Parallel, delayed
-
-    x, y = data.x, data.y
-    folds = len(plan.splits)
-    outcomes: list[list[Any]] = [[] for _ in candidates]
-    from modelyard.model import _measure_fold
-
-    is_classifier = task == "classification"
     shown = _Progress(progress, len(candidates), plan.metrics[0])
-    with workers(plan.n_jobs, plan.scheduler) as n_jobs:
-        jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_measure_fold)(c.estimator, x, y, train, test, plan.metrics, is_classifier)
-            for c in candidates
-            for train, test in plan.splits
-        )
-        for number, outcome in enumerate(jobs):
-            index = number // folds
-            outcomes[index].append(outcome)
-            if len(outcomes[index]) == folds:
-                shown.update(_mean(outcomes[index], plan.metrics[0]))
+    outcomes = run_candidates(
+        candidates,
+        data,
+        plan,
+        task,
+        on_done=lambda _, parts: shown.update(_mean(parts, plan.metrics[0])),
+    )
     shown.close()
+    rows = len(data.x)
     results = [
-        _result(c, parts, plan, task, len(x)) for c, parts in zip(candidates, outcomes, strict=True)
+        fold_result(c.label, c.estimator, task, parts, plan, rows)
+        for c, parts in zip(candidates, outcomes, strict=True)
     ]
     table, best = _table(candidates, results, outcomes, plan)
     return results, table, dict(candidates[best].params)
@@ -402,24 +344,6 @@ def _run(
 
 def _mean(parts: list[Any], metric: str) -> float:
     return float(np.mean([values[metric] for values, *_ in parts]))
-
-
-def _result(candidate: Candidate, parts: list[Any], plan: Plan, task: str, rows: int) -> Result:
-    from modelyard.model import _out_of_fold
-
-    table = pd.DataFrame([values for values, *_ in parts], columns=list(plan.metrics))
-    train, test = plan.splits[0]
-    return Result(
-        model_name=candidate.label,
-        estimator=type(candidate.estimator).__name__,
-        task=task,
-        metrics={name: float(table[name].mean()) for name in plan.metrics},
-        std={name: float(table[name].std(ddof=0)) for name in plan.metrics} if plan.cv else {},
-        n_train=len(train),
-        n_test=rows if plan.cv else len(test),
-        predictions=_out_of_fold([p for _, p, *_ in parts]),
-        cv=plan.cv,
-    )
 
 
 def _table(
@@ -467,16 +391,16 @@ def _log(
     plan: Plan,
 ) -> Path | None:
     folder = Path(settings.run_dir if run_dir is None else run_dir)
-    record = RunRecord.finished(
-        kind=kind,
-        started=started,
+    record = make_record(
+        kind,
+        started,
+        data,
         model_name=model_name,
         estimator=estimator,
+        root=settings.root,
         params=params,
         metrics=dict(best.metrics),
         metrics_std=dict(best.std),
-        data=data_summary(data),
-        git=git_state(settings.root),
     )
     files = write_table(table, folder, f"{record.run_id}-candidates")
     record = replace(
@@ -492,7 +416,7 @@ def _log(
             **{f"candidates_{suffix}": name for suffix, name in files.items()},
         },
     )
-    return write_run(record, folder)
+    return record_run(record, folder)
 
 
 def write_table(table: pd.DataFrame, folder: Path, stem: str) -> dict[str, str]:
@@ -574,12 +498,6 @@ def _named(estimators: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any
     return named
 
 
-def _fresh(estimator: Any) -> Any:
-    from modelyard.model import _fresh
-
-    return _fresh(estimator)
-
-
 def _params_label(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
 
@@ -602,52 +520,3 @@ def _plain_space(space: Any) -> Any:
         for grid in grids
     ]
     return plain[0] if isinstance(space, Mapping) else plain
-
-
-def search_from_settings(
-    settings: Settings, *, n_jobs: int | None = None, scheduler: str | None = None
-) -> SearchResult:
-    """Run the search declared in ``[tool.modelyard.search]`` (what ``modelyard search`` does).
-
-    The table (checked when the configuration is read, see
-    :data:`modelyard.config.SEARCH_KEYS`)::
-
-        [tool.modelyard.search]
-        kind = "random"          # or "grid" (the default)
-        n_iter = 20
-        cv = 5
-        params = { C = { loguniform = [0.001, 100] }, penalty = ["l2"] }
-    """
-    from modelyard.exceptions import ConfigError
-
-    table = settings.search
-    if not table:
-        raise ConfigError(
-            "no [tool.modelyard.search] table in pyproject.toml; add one, e.g. "
-            '[tool.modelyard.search] kind = "grid" and params = { C = [0.1, 1, 10] }'
-        )
-    model, data = settings.build_model(), settings.build_dataset()
-    how = {
-        "cv": table.get("cv"),
-        "metrics": table.get("metrics"),
-        "n_jobs": n_jobs,
-        "scheduler": scheduler,
-    }
-    if table["kind"] == "grid":
-        return grid_search(model, data, dict(table["params"]), **how)
-    space = {name: _distribution(values) for name, values in table["params"].items()}
-    return random_search(model, data, space, n_iter=table.get("n_iter", 10), **how)
-
-
-def _distribution(values: Any) -> Any:
-    """A list as is; ``{uniform|loguniform|randint = [low, high]}`` as a scipy.stats one."""
-    if isinstance(values, list):
-        return values
-    from scipy import stats
-
-    ((name, (low, high)),) = values.items()
-    if name == "uniform":
-        return stats.uniform(low, high - low)
-    if name == "loguniform":
-        return stats.loguniform(low, high)
-    return stats.randint(low, high)

@@ -30,11 +30,21 @@ import pandas as pd
 
 from modelyard.config import load_settings
 from modelyard.data import Dataset
+from modelyard.evaluation import (
+    Candidate,
+    Plan,
+    check_cv,
+    fresh,
+    make_record,
+    record_run,
+    resolve_plan,
+    run_candidates,
+)
 from modelyard.exceptions import ModelyardError
-from modelyard.metrics import check_metric_names, default_metrics
+from modelyard.metrics import check_metric_names, default_metrics, measure
 from modelyard.parallel import workers
-from modelyard.provenance import data_summary
-from modelyard.runlog import log_run, utc_now
+from modelyard.result import LOWER_IS_BETTER
+from modelyard.runlog import utc_now
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,7 +54,9 @@ if TYPE_CHECKING:
 #: The feature-selection methods :func:`select_features` offers.
 METHODS = ("permutation", "rfecv", "sequential")
 
-#: modelyard metric names that scikit-learn knows by another scorer name.
+#: modelyard metric names that scikit-learn knows by another scorer name. Those scorers
+#: are negated errors (higher is better); what selection reports is the error itself,
+#: as :attr:`Result.metrics <modelyard.result.Result.metrics>` does.
 _SCORERS = {"rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 
 
@@ -86,22 +98,23 @@ class FeatureSelection:
         from sklearn.compose import ColumnTransformer
         from sklearn.pipeline import Pipeline
 
-        from modelyard.model import Model, _fresh
+        from modelyard.model import Model
 
         keep = ColumnTransformer(
             [("keep", "passthrough", list(self.selected))],
             remainder="drop",
             verbose_feature_names_out=False,
         ).set_output(transform="pandas")
-        pipeline = Pipeline([("select", keep), ("model", _fresh(self.source.estimator))])
+        pipeline = Pipeline([("select", keep), ("model", fresh(self.source.estimator))])
         return Model(pipeline, self.source.name, task=self.source.task)
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """One bar per feature of the method's evidence; kept features in the first colour."""
         from modelyard.plots.style import colour, finish, new_axes
 
+        change = "Rise" if self.metric in LOWER_IS_BETTER else "Drop"
         column, label = {
-            "permutation": ("importance", f"Drop in {self.metric} when shuffled"),
+            "permutation": ("importance", f"{change} in {self.metric} when shuffled"),
             "rfecv": ("ranking", "Elimination rank (1 = kept)"),
             "sequential": ("step", "Step added (0 = not added)"),
         }[self.method]
@@ -180,9 +193,7 @@ def select_features(
             f"n_features must be a whole number from 1 to {len(columns) - 1} "
             f"(the data has {len(columns)} features), not {n_features!r}"
         )
-    folds = cv if cv is not None else (settings.cv or 5)
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ModelyardError(f"cv must be a number of folds of at least 2, not {folds!r}")
+    folds = check_cv(cv if cv is not None else (settings.cv or 5), holdout=False)
     seed = settings.random_state if random_state is None else random_state
     started = utc_now()
     chooser = {"permutation": _permutation, "rfecv": _rfecv, "sequential": _sequential}[method]
@@ -191,6 +202,7 @@ def select_features(
         scores, score = chooser(
             model,
             data,
+            metric=name,
             scoring=scoring,
             n_features=n_features,
             folds=folds,
@@ -200,12 +212,13 @@ def select_features(
             test_size=settings.test_size,
         )
     selected = [c for c in columns if scores.loc[c, "selected"]]
-    record = log_run(
+    record = make_record(
         "select_features",
-        started=started,
-        run_dir=settings.run_dir if run_dir is None else run_dir,
+        started,
+        data,
         model_name=model.resolve_name(settings),
         estimator=type(model.estimator).__name__,
+        root=settings.root,
         metrics={name: score},
         options={
             "method": method,
@@ -216,28 +229,35 @@ def select_features(
             "cv": folds,
             "random_state": seed,
         },
-        data=data_summary(data),
     )
-    return FeatureSelection(method, selected, scores, name, score, model, record)
+    record_path = record_run(record, settings.run_dir if run_dir is None else run_dir)
+    return FeatureSelection(method, selected, scores, name, score, model, record_path)
 
 
-def _splitter(model: Model, folds: int, seed: int) -> Any:
-    from sklearn.model_selection import KFold, StratifiedKFold
+def _plan(model: Model, data: Dataset, how: dict[str, Any]) -> Plan:
+    """The engine's folds for ``how``: the same ones :meth:`Model.score` with ``cv`` makes."""
+    return resolve_plan(
+        data,
+        model.task,
+        metrics=[how["metric"]],
+        cv=how["folds"],
+        random_state=how["seed"],
+        n_jobs=how["n_jobs"],
+    )
 
-    kind = StratifiedKFold if model.is_classifier else KFold
-    return kind(n_splits=folds, shuffle=True, random_state=seed)
+
+def _better(metric: str) -> Any:
+    """``np.argmin`` for errors, ``np.argmax`` otherwise: the index of the best score."""
+    return np.argmin if metric in LOWER_IS_BETTER else np.argmax
 
 
 def _permutation(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float]:
     from sklearn.inspection import permutation_importance
-    from sklearn.metrics import get_scorer
-
-    from modelyard.model import _fresh
 
     split = data.split(
         test_size=how["test_size"], random_state=how["seed"], stratify=model.is_classifier
     )
-    fitted = _fresh(model.estimator).fit(split.x_train, split.y_train)
+    fitted = fresh(model.estimator).fit(split.x_train, split.y_train)
     found = permutation_importance(
         fitted,
         split.x_test,
@@ -256,14 +276,21 @@ def _permutation(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame,
     keep = order[: how["n_features"]] if how["n_features"] else helps
     # Nothing helps on this split: keep the single most useful feature rather than none.
     scores["selected"] = scores.index.isin(keep if len(keep) else order[:1])
-    score = float(get_scorer(how["scoring"])(fitted, split.x_test, split.y_test))
-    return scores, score
+    classes = getattr(fitted, "classes_", None) if model.is_classifier else None
+    values, _ = measure(
+        [how["metric"]],
+        fitted,
+        split.x_test,
+        split.y_test,
+        np.asarray(classes).tolist() if classes is not None else None,
+    )
+    return scores, float(values[how["metric"]])
 
 
 def _rfecv(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float]:
     from sklearn.feature_selection import RFE, RFECV
 
-    splitter = _splitter(model, how["folds"], how["seed"])
+    plan = _plan(model, data, how)
     if how["n_features"]:
         # The number is given: eliminate down to it, then cross-validate what is left.
         selector = RFE(
@@ -274,7 +301,7 @@ def _rfecv(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float
     else:
         selector = RFECV(
             model.estimator,
-            cv=splitter,
+            cv=plan.splits,
             scoring=how["scoring"],
             importance_getter=final_step_importances,
             n_jobs=how["n_jobs"],
@@ -286,13 +313,16 @@ def _rfecv(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float
     )
     if how["n_features"]:
         kept = [c for c in data.x.columns if scores.loc[c, "selected"]]
-        return scores, _cv_score(model, data, kept, splitter, how)
-    # cv_results_ has one entry per number of features, from one feature up.
-    return scores, float(selector.cv_results_["mean_test_score"][selector.n_features_ - 1])
+        return scores, _cv_scores(model, data, [kept], plan)[0]
+    # cv_results_ has one entry per number of features, from one feature up; a negated
+    # error scorer (neg_root_mean_squared_error) is turned back into the error.
+    sign = -1 if how["metric"] in _SCORERS else 1
+    return scores, sign * float(selector.cv_results_["mean_test_score"][selector.n_features_ - 1])
 
 
 def _sequential(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float]:
-    splitter = _splitter(model, how["folds"], how["seed"])
+    plan = _plan(model, data, how)
+    best = _better(how["metric"])
     columns = list(data.x.columns)
     chosen: list[str] = []
     best_score = float("nan")
@@ -300,8 +330,8 @@ def _sequential(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, 
     # a tie goes to the earlier column, so the choice does not depend on where fits ran.
     for _ in range(how["n_features"] or max(len(columns) // 2, 1)):
         remaining = [c for c in columns if c not in chosen]
-        trials = [_cv_score(model, data, [*chosen, c], splitter, how) for c in remaining]
-        pick = int(np.argmax(trials))
+        trials = _cv_scores(model, data, [[*chosen, c] for c in remaining], plan)
+        pick = int(best(trials))
         chosen.append(remaining[pick])
         best_score = trials[pick]
     steps = {name: step for step, name in enumerate(chosen, 1)}
@@ -312,20 +342,17 @@ def _sequential(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, 
     return scores, best_score
 
 
-def _cv_score(
-    model: Model, data: Dataset, features: list[str], splitter: Any, how: dict[str, Any]
-) -> float:
-    from sklearn.model_selection import cross_val_score
-
-    values = cross_val_score(
-        model.estimator,
-        data.x[features],
-        data.y,
-        cv=splitter,
-        scoring=how["scoring"],
-        n_jobs=how["n_jobs"],
-    )
-    return float(np.mean(values))
+def _cv_scores(
+    model: Model, data: Dataset, feature_sets: list[list[str]], plan: Plan
+) -> list[float]:
+    """The engine's cross-validated score of ``model`` on each set of features, in order."""
+    candidates = [
+        Candidate(", ".join(features), model.estimator, {}, columns=list(features))
+        for features in feature_sets
+    ]
+    outcomes = run_candidates(candidates, data, plan, model.task)
+    metric = plan.metrics[0]
+    return [float(np.mean([values[metric] for values, *_ in parts])) for parts in outcomes]
 
 
 def _fit_selector(selector: Any, data: Dataset, method: str) -> None:

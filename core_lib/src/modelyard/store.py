@@ -7,7 +7,7 @@ Layout (the same locally and on an object store)::
         1/  2/  3/          versions, each an artifact folder (see modelyard.artifact)
       .staging/             versions being written, local store only; never read
 
-``ModelStore(root)`` gives a :class:`ModelStore` for a folder and an
+``open_store(root)`` gives a :class:`ModelStore` for a folder and an
 :class:`ObjectStore` for a URL (``s3://bucket/models``, ``gs://...``,
 ``memory://models``). How each keeps a save atomic:
 
@@ -40,22 +40,16 @@ import socket
 import tempfile
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelyard.artifact import (
-    CARD_FILE,
-    MODEL_FILES,
-    ModelCard,
-    read_artifact,
-    read_card,
-    read_compiled,
-)
+from modelyard.artifact import CARD_FILE, MODEL_FILES, ModelCard, read_card
 from modelyard.compiled import COMPILED_FILE
 from modelyard.exceptions import ArtifactError, StoreWarning
+from modelyard.shipped import find_packaged_model
 
 if TYPE_CHECKING:
     from modelyard.model import Model
@@ -69,18 +63,33 @@ _MAX_ATTEMPTS = 1000
 
 @dataclass(frozen=True)
 class ModelRef:
-    """Where one saved model version lives.
+    """One saved model version: its name, its version, where it lives and its store.
 
-    ``str(ref)`` is what ``load_model`` and ``modelyard serve`` accept: a folder
-    for a local store, a URL for an object store.
+    ``str(ref)`` (also :attr:`uri`) is what ``load_model`` and ``modelyard
+    serve`` accept: a folder for a local store, a URL for an object store.
+    ``store`` is None for a version found outside a store (a model shipped in a
+    package).
     """
 
     name: str
     version: int
     path: Path | str
+    store: ModelStore | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return str(self.path)
+
+    @property
+    def uri(self) -> str:
+        """The version's folder or URL, as text."""
+        return str(self.path)
+
+    @property
+    def card(self) -> ModelCard:
+        """The version's model card, checked (read from its store when it has one)."""
+        if self.store is not None:
+            return self.store.card(self.name, self.version)
+        return read_card(Path(self.path))
 
 
 def is_model_name(text: object) -> bool:
@@ -147,13 +156,31 @@ class ModelStore:
     """
 
     def __new__(cls, root: Path | str, storage_options: dict[str, Any] | None = None) -> Any:
-        """Make an :class:`ObjectStore` for a URL, a folder store otherwise."""
+        """Make a folder store; deprecated for a URL (use :func:`open_store`).
+
+        ``ModelStore(url)`` still makes an :class:`ObjectStore`, for one release,
+        with a DeprecationWarning.
+        """
         if cls is ModelStore and is_url(root):
+            warnings.warn(
+                "ModelStore(url) is deprecated and will stop making an ObjectStore; "
+                "use modelyard.store.open_store(url)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
             return super().__new__(ObjectStore)
         return super().__new__(cls)
 
     def __init__(self, root: Path | str, storage_options: dict[str, Any] | None = None) -> None:
         self.root: Path | str = _local(root).absolute()
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        """What ``__new__`` gets when a pickled store (in a model sent to workers) is read."""
+        return (self.root,)
+
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        """A store is known by its kind and root, so Dask hashes a model holding one alike."""
+        return (type(self).__name__, str(self.root))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.root)!r})"
@@ -242,7 +269,7 @@ class ModelStore:
                 target = root / name / str(version)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if _rename_if_free(staging, target):
-                    return ModelRef(name, version, target)
+                    return ModelRef(name, version, target, self)
             raise ArtifactError(f"could not find a free version number for {name!r} in {root}")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -264,6 +291,11 @@ class ModelStore:
                 f"versions: {', '.join(map(str, versions))}"
             )
         return self._location(name, version)
+
+    def ref(self, name: str, version: int | None = None) -> ModelRef:
+        """A reference to ``name`` at ``version`` (the latest when None) in this store."""
+        location = self.resolve(name, version)
+        return ModelRef(name, int(str(location).rstrip("/").rpartition("/")[2]), location, self)
 
     def card(self, name: str, version: int | None = None) -> ModelCard:
         """The model card of ``name`` at ``version`` (the latest when None), checked."""
@@ -416,7 +448,7 @@ class ObjectStore(ModelStore):
                         "another save while this one held its claim; the backend does not "
                         "make exclusive creates atomic. Nothing was overwritten; save again"
                     )
-                return ModelRef(name, version, self._location(name, version))
+                return ModelRef(name, version, self._location(name, version), self)
         raise ArtifactError(f"could not find a free version number for {name!r} in {self.root}")
 
     def check_writable(self) -> None:
@@ -514,8 +546,28 @@ def _split_version(text: str) -> tuple[str, int | None]:
     return base, int(version)
 
 
+def open_store(root: Path | str, storage_options: dict[str, Any] | None = None) -> ModelStore:
+    """The store at ``root``: an :class:`ObjectStore` for a URL, a folder store otherwise.
+
+    Args:
+        root: the folder (or fsspec URL) of the store.
+        storage_options: for a URL, options of its fsspec filesystem.
+    """
+    if is_url(root):
+        return ObjectStore(root, storage_options)
+    return ModelStore(root)
+
+
 def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) -> Path | str:
     """Find the version that ``uri`` points at, and return its folder (or URL).
+
+    The same as ``locate_ref(uri).path``; see :func:`locate_ref` for the forms accepted.
+    """
+    return locate_ref(uri, storage_options=storage_options).path
+
+
+def locate_ref(uri: str | Path, *, storage_options: dict[str, Any] | None = None) -> ModelRef:
+    """Find the version that ``uri`` points at: a :class:`ModelRef` with its store.
 
     Accepted forms, for a folder or a URL alike: a version folder
     (``models/churn/3``), a model folder (``models/churn``, meaning its latest
@@ -529,30 +581,41 @@ def locate(uri: str | Path, *, storage_options: dict[str, Any] | None = None) ->
     if is_url(base):
         if version is None and is_version(name):
             grand, _, model = parent.rpartition("/")
-            store = ModelStore(grand, storage_options)
+            store = open_store(grand, storage_options)
             if int(name) in store.versions(model):
-                return store.resolve(model, int(name))
-        store = ModelStore(parent, storage_options)
+                return store.ref(model, int(name))
+        store = open_store(parent, storage_options)
         if store.versions(name):
-            return store.resolve(name, version)
+            return store.ref(name, version)
         raise _nothing_at(text)
     path = _local(base)
     if version is not None:
-        return ModelStore(path.parent).resolve(path.name, version)
+        return ModelStore(path.parent).ref(path.name, version)
     if (path / CARD_FILE).is_file():
         if is_version(path.name) and not _inside(path, path.parent.parent):
             raise ArtifactError(
                 f"{path} is a link leading out of its store; the store only reads what it wrote"
             )
-        return path
+        return _outside_ref(path)
     if path.is_dir() and is_model_name(path.name) and ModelStore(path.parent).versions(path.name):
-        return ModelStore(path.parent).resolve(path.name)
-    from modelyard.packaged import find_packaged_model
-
+        return ModelStore(path.parent).ref(path.name)
     packaged = find_packaged_model(text)  # an installed model package, by its import name
     if packaged is not None:
-        return packaged
+        return _outside_ref(packaged)
     raise _nothing_at(text)
+
+
+def _outside_ref(folder: Path) -> ModelRef:
+    """A reference to a version folder named directly (the folder is what is loaded).
+
+    A store's version folder (``models/churn/3``) gets its store; any other
+    folder holding a card (a model shipped in a package) is named by its card.
+    """
+    if is_version(folder.name) and is_model_name(folder.parent.name):
+        store = ModelStore(folder.parent.parent)
+        return ModelRef(folder.parent.name, int(folder.name), folder, store)
+    card = read_card(folder)
+    return ModelRef(card.name, card.version, folder)
 
 
 def _nothing_at(text: str) -> ArtifactError:
@@ -562,40 +625,12 @@ def _nothing_at(text: str) -> ArtifactError:
     )
 
 
-def load_model(
-    uri: str | Path,
-    *,
-    trusted: Iterable[str] = (),
-    allow_pickle: bool = False,
-    allow_version_mismatch: bool = False,
-    storage_options: dict[str, Any] | None = None,
-) -> Model:
-    """Load a saved model, after checking its card, its hash, its types and its versions.
+def load_model(uri: str | Path, **options: Any) -> Model:
+    """Deprecated here: use :func:`modelyard.loading.load_model` (``modelyard.load_model``).
 
-    Args:
-        uri: ``models/NAME`` (latest version), ``models/NAME/3`` or ``models/NAME@3``;
-            a store URL works the same way (``s3://bucket/models/NAME@3``).
-        trusted: fully qualified type names to trust beyond scikit-learn, NumPy and
-            SciPy, such as your own estimator class.
-        allow_pickle: load a model saved in pickle or joblib format; loading one
-            runs code from the file, so only for files you trust.
-        allow_version_mismatch: load a model saved with another scikit-learn
-            major.minor (see :data:`modelyard.artifact.VERSION_POLICY`).
-        storage_options: options of the fsspec filesystem of a URL.
-
-    >>> model = load_model("models/churn")  # doctest: +SKIP
+    Loading builds a :class:`~modelyard.model.Model`, which sits above the store;
+    this name is kept for one release.
     """
-    from modelyard.model import Model
+    from modelyard.loading import load_model as load
 
-    location = locate(uri, storage_options=storage_options)
-    with ModelStore(location, storage_options).fetch(location) as folder:
-        estimator, card = read_artifact(
-            folder,
-            trusted=trusted,
-            allow_pickle=allow_pickle,
-            allow_version_mismatch=allow_version_mismatch,
-        )
-        graph = read_compiled(folder, card)
-    return Model.from_artifact(
-        estimator, card, source=ModelRef(card.name, card.version, location), compiled=graph
-    )
+    return load(uri, **options)

@@ -17,7 +17,6 @@ so ``/health/live`` answers at once and ``/health/ready`` turns from 503 to
 import contextlib
 import json
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -28,16 +27,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from modelyard import __version__
-from modelyard.artifact import ModelCard, library_versions, read_card
+from modelyard import __version__, env
+from modelyard.artifact import library_versions
 from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
+from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
-from modelyard.store import ModelStore, load_model, locate
+from modelyard.store import locate_ref
 
 MODEL_ENV = "MODELYARD_SERVE_MODEL"
 #: Comma-separated profiles or type names the served model may need (see modelyard.trust).
@@ -132,8 +132,8 @@ def create_app(
     """
     served, loader = _served(model, storage_options, tuple(trusted))
     limits = (
-        max_rows or _env_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
-        max_body_bytes or _env_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
+        max_rows or env.read_int(MAX_ROWS_ENV, DEFAULT_MAX_ROWS),
+        max_body_bytes or env.read_int(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES),
     )
     parser = RequestParser(served.schema, max_rows=limits[0])
     bodies = BodyParser(parser, served.schema)  # big bodies are parsed off the event loop
@@ -182,10 +182,10 @@ def create_app_from_env() -> FastAPI:
     process that called :func:`preload` serves the model loaded there; any
     other worker loads it itself, trusting ``MODELYARD_TRUST``.
     """
-    uri = os.environ.get(MODEL_ENV)
+    uri = env.read(MODEL_ENV)
     if not uri:
         raise ConfigError(f"set {MODEL_ENV} to the model to serve, e.g. models/my-model")
-    trusted = [name.strip() for name in os.environ.get(TRUST_ENV, "").split(",") if name.strip()]
+    trusted = list(env.read_list(TRUST_ENV))
     return create_app(uri, trusted=trusted)
 
 
@@ -212,8 +212,8 @@ def _served(
         }
         version = model.ref.version if model.ref else None
         return _Served(name, version, model.schema, info), lambda: model
-    folder = locate(model, storage_options=storage_options)
-    card = _card(folder, storage_options)
+    ref = locate_ref(model, storage_options=storage_options)
+    folder, card = ref.path, ref.card
     info = {
         "task": card.task,
         "estimator": card.estimator,
@@ -227,14 +227,6 @@ def _served(
     if preloaded is not None:
         return served, lambda: preloaded
     return served, lambda: load_model(folder, storage_options=storage_options, trusted=trusted)
-
-
-def _card(location: Path | str, storage_options: dict[str, Any] | None) -> ModelCard:
-    """The model card of a version folder, or of a version in a store behind a URL."""
-    if isinstance(location, Path):
-        return read_card(location)
-    root, name, version = location.rstrip("/").rsplit("/", 2)
-    return ModelStore(root, storage_options).card(name, int(version))
 
 
 def _load(served: _Served, loader: Any) -> None:
@@ -409,16 +401,3 @@ def _is_json(content_type: str) -> bool:
 def _refuse(status: int, kind: str, msg: str, loc: list | None = None) -> Response:
     detail = {"detail": [{"loc": loc or [], "msg": msg, "type": kind}]}
     return Response(json.dumps(detail), status, media_type=_JSON)
-
-
-def _env_int(name: str, default: int) -> int:
-    text = os.environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{name} must be a positive whole number, not {text!r}")
-    return value

@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from modelyard import env
 from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
+from modelyard.loading import load_model
 from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
 from modelyard.serving.limits import max_in_flight
 from modelyard.serving.observability import MULTIPROCESS_ENV
-from modelyard.store import load_model, locate
+from modelyard.store import locate
 
 #: Seconds a SIGTERM waits for requests in flight before the worker stops anyway.
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -55,8 +57,8 @@ def serve(
     except ModelyardError as error:
         raise ArtifactError(f"model {model} failed to load: {error}") from None
     preload(location, loaded)
-    os.environ[MODEL_ENV] = str(location)
-    os.environ[TRUST_ENV] = ",".join(trusted)
+    env.write(MODEL_ENV, str(location))
+    env.write(TRUST_ENV, ",".join(trusted))
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="modelyard-metrics-")
     options: dict[str, Any] = {}
