@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("exceptions", "env", "inventories", "safeio", "provenance", "parallel")),
     (
         "settings",
-        ("config", "trust", "schema", "metrics", "fitting", "artifact", "runlog", "shipped"),
+        ("config", "trust", "schema", "metrics", "fitting", "compiled", "artifact", "runlog", "shipped"),
     ),
     ("data", ("data",)),
     ("results", ("result", "plots", "report")),

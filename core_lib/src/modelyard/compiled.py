@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from modelyard import env
 from modelyard.exceptions import ConfigError
 
 #: The graph's file name in a version folder.
@@ -69,7 +70,7 @@ def compiled_mode() -> str:
     Raises:
         ConfigError: for any other value.
     """
-    mode = os.environ.get(MODE_ENV, "auto").strip().lower() or "auto"
+    mode = (env.read(MODE_ENV, "auto") or "").strip().lower() or "auto"
     if mode not in MODES:
         raise ConfigError(f"{MODE_ENV} must be one of {', '.join(MODES)}, not {mode!r}")
     return mode

@@ -64,6 +64,7 @@ VARIABLES: dict[str, Variable] = _table(
     ("MAX_IN_FLIGHT", "requests handled at once before 503"),
     ("HEADER_TIMEOUT", "seconds for a request's line and headers to arrive"),
     ("BODY_TIMEOUT", "seconds for a request's body to arrive"),
+    ("COMPILED", "auto (predict with the ONNX graph when its parity passed) or off"),
 )
 
 
