@@ -17,15 +17,14 @@ features (ids, say) are read and written as text, so ``0000000`` stays
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from modelyard import atomicio
 from modelyard.exceptions import ConfigError, DataError, ModelyardError, SchemaError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
@@ -110,22 +109,21 @@ def predict_file(
             "predictions (--prediction-column NAME) so it is not overwritten"
         )
     report = progress or _terminal_progress()
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    writer = _CsvWriter(temporary) if out_format == "csv" else _ParquetWriter(temporary)
     done = 0
     try:
-        for number, chunk in enumerate(chunks, start=1):
-            writer.write(_scored(model, chunk, number, done, probabilities, prediction_column))
-            done += len(chunk)
-            report(done, total)
-        if done == 0:
-            raise DataError(f"{source} has no rows; there is nothing to score")
-        writer.close()
-        os.replace(temporary, target)
-    except BaseException:
-        writer.close()
-        temporary.unlink(missing_ok=True)
-        raise
+        with atomicio.staged(target) as temporary:
+            writer = _CsvWriter(temporary) if out_format == "csv" else _ParquetWriter(temporary)
+            try:
+                for number, chunk in enumerate(chunks, start=1):
+                    writer.write(
+                        _scored(model, chunk, number, done, probabilities, prediction_column)
+                    )
+                    done += len(chunk)
+                    report(done, total)
+                if done == 0:
+                    raise DataError(f"{source} has no rows; there is nothing to score")
+            finally:
+                writer.close()
     finally:
         if progress is None and sys.stderr.isatty():
             print(file=sys.stderr)

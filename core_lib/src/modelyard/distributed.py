@@ -12,14 +12,13 @@ Needs the ``dask`` extra: ``pip install 'modelyard[dask]'``.
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from modelyard import atomicio
 from modelyard.exceptions import DataError, ModelyardError, SchemaError
 from modelyard.model import Model
 from modelyard.parallel import DASK_EXTRA, connect
@@ -105,15 +104,10 @@ def _meta(empty: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFram
 
 
 def _write(scored: Any, target: Path, client: Any) -> int:
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     options = {"scheduler": client} if client is not None else {}
-    try:
+    with atomicio.staged(target, folder=True) as temporary:
         scored.to_parquet(str(temporary), write_index=False, compute_kwargs=options)
         rows = _rows(temporary)
-        temporary.rename(target)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return rows
 
 
