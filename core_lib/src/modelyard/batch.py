@@ -28,10 +28,10 @@ from modelyard import atomicio
 from modelyard.exceptions import ConfigError, DataError, ModelyardError, SchemaError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
+from modelyard.scoring import PREDICTION_COLUMN, add_predictions, ready_model
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_CHUNK_ROWS = 50_000
-PREDICTION_COLUMN = "prediction"
 #: Bytes of a Parquet column chunk read at a time. pandas writes up to a million rows per
 #: row group, and pyarrow by default reads a whole row group's columns before the first batch.
 READ_BUFFER_BYTES = 1 << 20
@@ -76,12 +76,8 @@ def predict_file(
         DataError: the input cannot be read, or the model fails on a chunk.
         ConfigError: the output is the input file, or its folder does not exist.
     """
-    if not isinstance(model, Model):
-        from modelyard.store import load_model
-
-        model = load_model(model)
-    if model.schema is None:
-        raise ModelyardError("only a trained model can predict; train or load it first")
+    model = ready_model(model, probabilities=probabilities)
+    assert model.schema is not None
     source, target = Path(input), Path(output)
     in_format, out_format = _format(source, "input"), _format(target, "output")
     if not source.is_file():
@@ -94,8 +90,6 @@ def predict_file(
         raise ConfigError(
             f"the output folder {target.parent} does not exist; create it or choose another output"
         )
-    if probabilities and not callable(getattr(model.estimator, "predict_proba", None)):
-        raise ModelyardError(f"{model} gives no probabilities; leave out --probabilities")
     if chunk_rows < 1:
         raise ModelyardError(f"chunk_rows must be at least 1, not {chunk_rows}")
     if in_format == "csv":
@@ -192,23 +186,16 @@ def _scored(
 ) -> pd.DataFrame:
     assert model.schema is not None
     where = f"chunk {number} (rows {before + 1}-{before + len(chunk)})"
-    features = chunk[model.schema.names]
     try:
-        X = model.schema.validate(features)
+        # the chunk is this function's own: the columns are added in place, no copy
+        return add_predictions(chunk, model, probabilities=probabilities, column=prediction_column)
     except SchemaError as error:
+        features = chunk[model.schema.names]
         raise SchemaError(
             f"{where}: {error}{_first_bad_row(model.schema, features, before)}"
         ) from None
-    try:
-        out = chunk  # the chunk is this function's own: add the columns in place, no copy
-        out[prediction_column] = model.estimator.predict(X)
-        if probabilities:
-            scores = model.estimator.predict_proba(X)
-            for i, label in enumerate(model.classes or range(scores.shape[1])):
-                out[f"probability_{label}"] = scores[:, i]
     except (ValueError, TypeError) as error:
         raise DataError(f"the model failed on {where}: {error}") from None
-    return out
 
 
 def _first_bad_row(schema: FeatureSchema, frame: pd.DataFrame, before: int) -> str:
