@@ -38,7 +38,8 @@ def test_predictions_and_one_probability_column_per_class_are_added(
 
     expected = ["customer_id", PREDICTION_COLUMN, *probability_columns(trained_classifier)]
     assert list(scored.columns)[-len(expected) :] == expected
-    assert list(scored[PREDICTION_COLUMN]) == list(trained_classifier.predict(binary_data.x.head(5)))
+    expected_labels = trained_classifier.predict(binary_data.x.head(5))
+    assert list(scored[PREDICTION_COLUMN]) == list(expected_labels)
     assert scored[probability_columns(trained_classifier)].sum(axis=1).round(6).eq(1).all()
 
 
