@@ -17,7 +17,6 @@ features (ids, say) are read and written as text, so ``0000000`` stays
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import pandas as pd
 from modelyard import atomicio
 from modelyard.exceptions import ConfigError, DataError, ModelyardError, SchemaError
 from modelyard.model import Model
+from modelyard.progress import Progress
 from modelyard.schema import FeatureSchema
 from modelyard.scoring import PREDICTION_COLUMN, add_predictions, ready_model
 
@@ -51,6 +51,7 @@ def predict_file(
     probabilities: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     prediction_column: str = PREDICTION_COLUMN,
+    quiet: bool = False,
 ) -> int:
     """Write ``input``'s rows with a ``prediction`` column (and probabilities) to ``output``.
 
@@ -63,9 +64,11 @@ def predict_file(
             follows this, not the file's size.
         probabilities: add a ``probability_<class>`` column per class (classifiers).
         progress: called after each chunk with the rows done and the total
-            (None when unknown); by default a line on stderr when it is a terminal.
+            (None when unknown); by default :class:`~modelyard.progress.Progress`
+            on stderr (a bar on a terminal, a line every few seconds elsewhere).
         prediction_column: the name of the column of predictions; an input that
             already has a column of this name is refused, not overwritten.
+        quiet: show no progress (when ``progress`` is not given).
 
     Returns:
         the number of rows scored.
@@ -102,7 +105,7 @@ def predict_file(
             f"{source} already has a column '{prediction_column}'; choose another name for the "
             "predictions (--prediction-column NAME) so it is not overwritten"
         )
-    report = progress or _terminal_progress()
+    report = progress or Progress("scored", total, unit="rows", quiet=quiet)
     done = 0
     try:
         with atomicio.staged(target) as temporary:
@@ -119,8 +122,8 @@ def predict_file(
             finally:
                 writer.close()
     finally:
-        if progress is None and sys.stderr.isatty():
-            print(file=sys.stderr)
+        if isinstance(report, Progress):
+            report.close()
     return done
 
 
@@ -246,15 +249,3 @@ class _ParquetWriter:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
-
-
-def _terminal_progress() -> Callable[[int, int | None], None]:
-    """A one-line counter on stderr when it is a terminal; silent when piped or redirected."""
-    if not sys.stderr.isatty():
-        return lambda done, total: None
-
-    def show(done: int, total: int | None) -> None:
-        share = f" of {total:,} ({done / total:.0%})" if total else ""
-        print(f"\rscored {done:,} rows{share}", end="", file=sys.stderr, flush=True)
-
-    return show
