@@ -318,6 +318,13 @@ def trained(baked, project_env) -> str:
 
 
 @pytest.fixture(scope="session")
+def scored(baked, project_env) -> str:
+    """Score the baked project's model once with its own `modelyard score` (metrics, run
+    record, HTML report with every plot); return what it printed."""
+    return run([project_env / "modelyard", "score"], cwd=baked)
+
+
+@pytest.fixture(scope="session")
 def rows(baked, project_env) -> list[dict]:
     """Three rows of the project's own training data, as a client would send them."""
     code = (
