@@ -16,15 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard.exceptions import PlotError
 from modelyard.plots import dataset, registry
-from modelyard.plots.registry import VALIDATION_PARAMS, default_validation_param
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from modelyard.data import Dataset
     from modelyard.result import Result
-
-__all__ = ["VALIDATION_PARAMS", "DatasetPlots", "ResultPlots", "default_validation_param"]
 
 
 class ResultPlots:
@@ -143,7 +140,7 @@ class ResultPlots:
         """Cross-validated score against one parameter, over all the scored rows.
 
         Without ``param_name``, the estimator's regularisation or size
-        parameter is swept (see :data:`VALIDATION_PARAMS`).
+        parameter is swept (see :data:`~modelyard.plots.registry.VALIDATION_PARAMS`).
         """
         return self.draw(
             "validation_curve", param_name=param_name, param_range=param_range, cv=cv, ax=ax
