@@ -1,4 +1,4 @@
-"""The two commands of this repository, on a machine with only Python 3.10+ and git.
+"""The three commands of this repository, on a machine with only Python 3.10+ and git.
 
     python3 dev.py demo    bake a project, train, score, save, serve, ask for one prediction
     python3 dev.py test    every check (tox, two environments at a time), or
@@ -7,8 +7,8 @@
                            build modelyard from its release tag, check it, upload it
                            (see CONTRIBUTING.md; credentials in TWINE_USERNAME/TWINE_PASSWORD)
 
-Both first make a virtual environment in .venv with tox, cookiecutter and this
-repository's modelyard, then run inside it.
+Each first makes a virtual environment in .venv with tox, cookiecutter and this
+repository's modelyard, then runs inside it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ CHANGELOG = REPO / "core_lib" / "CHANGELOG.md"
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch ``demo`` or ``test``; print usage otherwise."""
+    """Dispatch ``demo``, ``test`` or ``release``; print usage otherwise."""
     if not argv or argv[0] not in ("demo", "test", "release"):
         print(__doc__)
         return 2

@@ -7,6 +7,7 @@ it may use only the standard library and Jinja (which cookiecutter brings).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -29,3 +30,15 @@ class TomlExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["toml_string"] = toml_string
+
+
+class HooksExtension(Extension):
+    """Names the template's ``hooks/`` folder to the hooks: ``{{ hooks_folder }}``.
+
+    Cookiecutter runs each hook from a rendered temporary copy, so a hook finds the
+    module the two hooks share (``hooks/template_answers.py``) through this name.
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["hooks_folder"] = str(Path(__file__).resolve().parent / "hooks")

@@ -21,6 +21,12 @@ import sys
 from pathlib import Path
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+#: The template's hooks/ folder, where the module both hooks share lives. Cookiecutter runs
+#: this script from a temporary copy, so local_extensions.py names the folder as it renders;
+#: imported unrendered (the tests), the folder is this file's own.
+HOOKS_FOLDER = r"""{{ hooks_folder }}"""
+sys.path.insert(0, HOOKS_FOLDER if Path(HOOKS_FOLDER).is_dir() else str(Path(__file__).parent))
+from template_answers import read_bool  # noqa: E402
 
 VARIANTS = "_variants"
 CI_FILES = {
@@ -50,20 +56,6 @@ WHEELS = "wheels"
 #: The project folder as a file URL, in hatchling's context formatting.
 ROOT_URI = "{root:uri}"
 _SCP_REMOTE = re.compile(r"(?P<user>[^@/:]+)@(?P<host>[^:/]+):(?P<path>.+)")
-_TRUE = {"1", "true", "t", "yes", "y", "on"}
-_FALSE = {"0", "false", "f", "no", "n", "off"}
-
-
-def read_bool(value: object, name: str = "answer") -> bool:
-    """Read a yes/no answer, whether it arrived as a boolean or as text ("no", "False", "0")."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"{name} {value!r} is not yes or no: type yes or no")
 
 
 def chosen_variants(answers: dict) -> dict[str, str]:

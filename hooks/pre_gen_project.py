@@ -17,6 +17,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+#: The template's hooks/ folder, where the module both hooks share lives. Cookiecutter runs
+#: this script from a temporary copy, so local_extensions.py names the folder as it renders;
+#: imported unrendered (the tests), the folder is this file's own.
+HOOKS_FOLDER = r"""{{ hooks_folder }}"""
+sys.path.insert(0, HOOKS_FOLDER if Path(HOOKS_FOLDER).is_dir() else str(Path(__file__).parent))
+from template_answers import read_bool  # noqa: E402
 
 SUPPORTED_PYTHON = ("3.10", "3.11", "3.12", "3.13")
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -34,20 +40,6 @@ TEMPLATE_REQUIREMENT = "template"
 #: Where the generated project can ship manifests for (see post_gen_project.DEPLOY_FILES).
 DEPLOY_TARGETS = ("none", "kubernetes", "kserve")
 GIT_SCHEMES = ("git+https://", "git+ssh://", "git+http://", "git+file://")
-_TRUE = {"1", "true", "t", "yes", "y", "on"}
-_FALSE = {"0", "false", "f", "no", "n", "off"}
-
-
-def read_bool(value: object, name: str = "answer") -> bool:
-    """Read a yes/no answer, whether it arrived as a boolean or as text ("no", "False", "0")."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"{name} {value!r} is not yes or no: type yes or no")
 
 
 def slug_problem(slug: str) -> str | None:

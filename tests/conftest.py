@@ -4,11 +4,17 @@ a team package index serving the modelyard under test, and a git copy of this re
 Tests that take the ``project`` fixture run once per project of ``FULL_CHECK`` (together
 those projects use every value of every option), or once per id in their module's
 ``PROJECTS`` list.
+
+The suite runs on several pytest-xdist workers (``--dist loadgroup``, see tox.ini):
+:func:`pytest_collection_modifyitems` keeps the tests that share expensive work on one
+worker, so nothing is baked, installed or built twice, and spreads out the rest. A new
+test file needs nothing to take part.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 try:
     import tomllib
@@ -101,6 +108,75 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(f"{seconds:7.1f} s  {step}")
 
 
+def work_group(item: pytest.Item) -> str | None:
+    """The pytest-xdist group of a test: the tests sharing expensive work run on one worker.
+
+    - A test of a full-check project runs beside every other test of that project, so its
+      bake, virtual environment, trained model and images are made once.
+    - A test using a module-scoped fixture of its own file (an index, a release, a newcomer's
+      environment) runs beside the rest of its file.
+    - Any other test has no group: it goes to whichever worker is free.
+    """
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "project" in callspec.params:
+        return f"project-{callspec.params['project']}"
+    module = item.nodeid.split("::")[0]
+    definitions = getattr(item, "_fixtureinfo", None)
+    for fixturedefs in definitions.name2fixturedefs.values() if definitions else ():
+        if any(d.scope != "function" and d.baseid == module for d in fixturedefs):
+            return module
+    return None
+
+
+#: Each test's :func:`work_group`, kept on the test when it is collected.
+GROUP = pytest.StashKey["str | None"]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its :func:`work_group` (pytest-xdist's ``xdist_group``).
+
+    A file whose project tests all belong to one project joins that project's group
+    with its other tests (tests/test_package_index.py: the release of modelyard is shared).
+    pytest-xdist hands out the largest groups first (``--loadscope-reorder``, its default),
+    so the long ones (a full-check project: bake, install, images, release) start at once
+    and the single tests fill the workers around them.
+    """
+    groups = {item.nodeid: work_group(item) for item in items}
+    projects_of_file: dict[str, set[str]] = {}
+    for nodeid, group in groups.items():
+        if group is not None and group.startswith("project-"):
+            projects_of_file.setdefault(nodeid.split("::")[0], set()).add(group)
+    for nodeid, group in groups.items():
+        joined = projects_of_file.get(group or "", set())
+        if len(joined) == 1:
+            groups[nodeid] = next(iter(joined))
+    for item in items:
+        group = item.stash[GROUP] = groups[item.nodeid]
+        if group is not None and config.pluginmanager.hasplugin("xdist"):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Carry the timings a test recorded on its report, so a worker's timings reach the summary."""
+    outcome = yield
+    fresh = {step: seconds for step, seconds in TIMINGS.items() if step not in _REPORTED}
+    if fresh:
+        outcome.get_result().user_properties.append(("timings", fresh))
+        _REPORTED.update(fresh)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the timings of every report (from this process or from an xdist worker)."""
+    for name, value in report.user_properties:
+        if name == "timings":
+            TIMINGS.update(value)
+
+
+_REPORTED: set[str] = set()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run tests taking ``project`` once per full-check project (or per id in ``PROJECTS``)."""
     if "project" in metafunc.fixturenames:
@@ -173,11 +249,24 @@ def baked(cookies_session, options, repository_copy) -> Path:
     return result.project_path
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder every pytest-xdist worker of this run shares (this run's own, without xdist)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each worker's basetemp is a folder of the run's basetemp
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory) -> Path:
-    """A folder holding the wheel of the modelyard in this repository."""
-    folder = tmp_path_factory.mktemp("wheels")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder, REPO / "core_lib"])
+    """A folder holding the wheel of the modelyard in this repository (built once per run)."""
+    folder = shared_folder(tmp_path_factory, "wheels")
+    with FileLock(folder.with_suffix(".lock")):
+        if not any(folder.glob("modelyard-*.whl")):
+            wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder]
+            run([*wheel, REPO / "core_lib"])
     return folder
 
 
@@ -205,7 +294,9 @@ def project_env(baked, wheels, tmp_path_factory) -> Path:
     env = tmp_path_factory.mktemp("venv")
     # A current pip, as users have: the one bundled with Python 3.11 refuses git+file:/// URLs.
     venv.create(env, with_pip=True, upgrade_deps=True)
-    pip = [env / "bin" / "python", "-m", "pip", "install", "-q", "--find-links", wheels]
+    # No bytecode compiled ahead: Python compiles what the tests import, not every module.
+    pip = [env / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile"]
+    pip += ["--find-links", wheels]
     config = tomllib.loads((baked / "pyproject.toml").read_text())["project"]
     extras = config["optional-dependencies"]
     run([*pip, *config["dependencies"], *extras["dev"], *extras["docs"]])
@@ -215,14 +306,22 @@ def project_env(baked, wheels, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory) -> Path:
-    """One pre-commit cache for every project, so each hook environment is installed once."""
-    return tmp_path_factory.mktemp("pre-commit")
+    """One pre-commit cache for every project and worker, so each hook environment is
+    installed once (pre-commit locks its cache while it installs)."""
+    return shared_folder(tmp_path_factory, "pre-commit")
 
 
 @pytest.fixture(scope="session")
 def trained(baked, project_env) -> str:
     """Train the baked project's model with its own `modelyard train`; return what it printed."""
     return run([project_env / "modelyard", "train"], cwd=baked)
+
+
+@pytest.fixture(scope="session")
+def scored(baked, project_env) -> str:
+    """Score the baked project's model once with its own `modelyard score` (metrics, run
+    record, HTML report with every plot); return what it printed."""
+    return run([project_env / "modelyard", "score"], cwd=baked)
 
 
 @pytest.fixture(scope="session")

@@ -34,18 +34,14 @@ def test_train_saves_a_model_version_and_prints_where(baked, trained):
     assert (baked / "models" / PROJECT / "1" / "model.json").is_file()
 
 
-def test_score_prints_holdout_metrics_and_records_the_run(baked, project_env, options):
-    output = run([project_env / "modelyard", "score"], cwd=baked)
-
-    assert re.search(HEADLINE_METRIC[options["task"]], output)
+def test_score_prints_holdout_metrics_and_records_the_run(baked, scored, options):
+    assert re.search(HEADLINE_METRIC[options["task"]], scored)
     assert list((baked / "runs").glob("*-score-*.json"))
 
 
-def test_score_writes_an_html_report_with_plots_and_says_where(baked, project_env):
-    output = run([project_env / "modelyard", "score"], cwd=baked)
-
+def test_score_writes_an_html_report_with_plots_and_says_where(baked, scored):
     reports = sorted((baked / "runs").glob("*-score-*.html"))
-    assert reports and f"report written to runs/{reports[-1].name}" in output
+    assert reports and f"report written to runs/{reports[-1].name}" in scored
     assert reports[-1].read_text().count("data:image/png;base64,") >= 8
 
 

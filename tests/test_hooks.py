@@ -264,3 +264,8 @@ def test_write_requirement_leaves_the_image_alone_for_a_git_url(tmp_path):
     post.write_requirement(tmp_path, post.git_requirement("https://h/t.git", "abc"))
 
     assert (tmp_path / "Dockerfile").read_text() == "COPY src/ src/\n"
+
+
+def test_both_hooks_read_yes_and_no_with_one_shared_function():
+    assert pre.read_bool is post.read_bool
+    assert pre.read_bool.__module__ == "template_answers"

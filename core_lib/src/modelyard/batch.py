@@ -17,22 +17,21 @@ features (ids, say) are read and written as text, so ``0000000`` stays
 
 from __future__ import annotations
 
-import os
-import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from modelyard import atomicio
 from modelyard.exceptions import ConfigError, DataError, ModelyardError, SchemaError
 from modelyard.model import Model
+from modelyard.progress import Progress
 from modelyard.schema import FeatureSchema
+from modelyard.scoring import PREDICTION_COLUMN, add_predictions, ready_model
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_CHUNK_ROWS = 50_000
-PREDICTION_COLUMN = "prediction"
 #: Bytes of a Parquet column chunk read at a time. pandas writes up to a million rows per
 #: row group, and pyarrow by default reads a whole row group's columns before the first batch.
 READ_BUFFER_BYTES = 1 << 20
@@ -52,6 +51,7 @@ def predict_file(
     probabilities: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     prediction_column: str = PREDICTION_COLUMN,
+    quiet: bool = False,
 ) -> int:
     """Write ``input``'s rows with a ``prediction`` column (and probabilities) to ``output``.
 
@@ -64,9 +64,11 @@ def predict_file(
             follows this, not the file's size.
         probabilities: add a ``probability_<class>`` column per class (classifiers).
         progress: called after each chunk with the rows done and the total
-            (None when unknown); by default a line on stderr when it is a terminal.
+            (None when unknown); by default :class:`~modelyard.progress.Progress`
+            on stderr (a bar on a terminal, a line every few seconds elsewhere).
         prediction_column: the name of the column of predictions; an input that
             already has a column of this name is refused, not overwritten.
+        quiet: show no progress (when ``progress`` is not given).
 
     Returns:
         the number of rows scored.
@@ -77,12 +79,8 @@ def predict_file(
         DataError: the input cannot be read, or the model fails on a chunk.
         ConfigError: the output is the input file, or its folder does not exist.
     """
-    if not isinstance(model, Model):
-        from modelyard.store import load_model
-
-        model = load_model(model)
-    if model.schema is None:
-        raise ModelyardError("only a trained model can predict; train or load it first")
+    model = ready_model(model, probabilities=probabilities)
+    assert model.schema is not None
     source, target = Path(input), Path(output)
     in_format, out_format = _format(source, "input"), _format(target, "output")
     if not source.is_file():
@@ -95,8 +93,6 @@ def predict_file(
         raise ConfigError(
             f"the output folder {target.parent} does not exist; create it or choose another output"
         )
-    if probabilities and not callable(getattr(model.estimator, "predict_proba", None)):
-        raise ModelyardError(f"{model} gives no probabilities; leave out --probabilities")
     if chunk_rows < 1:
         raise ModelyardError(f"chunk_rows must be at least 1, not {chunk_rows}")
     if in_format == "csv":
@@ -109,26 +105,25 @@ def predict_file(
             f"{source} already has a column '{prediction_column}'; choose another name for the "
             "predictions (--prediction-column NAME) so it is not overwritten"
         )
-    report = progress or _terminal_progress()
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    writer = _CsvWriter(temporary) if out_format == "csv" else _ParquetWriter(temporary)
+    report = progress or Progress("scored", total, unit="rows", quiet=quiet)
     done = 0
     try:
-        for number, chunk in enumerate(chunks, start=1):
-            writer.write(_scored(model, chunk, number, done, probabilities, prediction_column))
-            done += len(chunk)
-            report(done, total)
-        if done == 0:
-            raise DataError(f"{source} has no rows; there is nothing to score")
-        writer.close()
-        os.replace(temporary, target)
-    except BaseException:
-        writer.close()
-        temporary.unlink(missing_ok=True)
-        raise
+        with atomicio.staged(target) as temporary:
+            writer = _CsvWriter(temporary) if out_format == "csv" else _ParquetWriter(temporary)
+            try:
+                for number, chunk in enumerate(chunks, start=1):
+                    writer.write(
+                        _scored(model, chunk, number, done, probabilities, prediction_column)
+                    )
+                    done += len(chunk)
+                    report(done, total)
+                if done == 0:
+                    raise DataError(f"{source} has no rows; there is nothing to score")
+            finally:
+                writer.close()
     finally:
-        if progress is None and sys.stderr.isatty():
-            print(file=sys.stderr)
+        if isinstance(report, Progress):
+            report.close()
     return done
 
 
@@ -194,23 +189,16 @@ def _scored(
 ) -> pd.DataFrame:
     assert model.schema is not None
     where = f"chunk {number} (rows {before + 1}-{before + len(chunk)})"
-    features = chunk[model.schema.names]
     try:
-        X = model.schema.validate(features)
+        # the chunk is this function's own: the columns are added in place, no copy
+        return add_predictions(chunk, model, probabilities=probabilities, column=prediction_column)
     except SchemaError as error:
+        features = chunk[model.schema.names]
         raise SchemaError(
             f"{where}: {error}{_first_bad_row(model.schema, features, before)}"
         ) from None
-    try:
-        out = chunk  # the chunk is this function's own: add the columns in place, no copy
-        out[prediction_column] = model.estimator.predict(X)
-        if probabilities:
-            scores = model.estimator.predict_proba(X)
-            for i, label in enumerate(model.classes or range(scores.shape[1])):
-                out[f"probability_{label}"] = scores[:, i]
     except (ValueError, TypeError) as error:
         raise DataError(f"the model failed on {where}: {error}") from None
-    return out
 
 
 def _first_bad_row(schema: FeatureSchema, frame: pd.DataFrame, before: int) -> str:
@@ -261,15 +249,3 @@ class _ParquetWriter:
         if self.writer is not None:
             self.writer.close()
             self.writer = None
-
-
-def _terminal_progress() -> Callable[[int, int | None], None]:
-    """A one-line counter on stderr when it is a terminal; silent when piped or redirected."""
-    if not sys.stderr.isatty():
-        return lambda done, total: None
-
-    def show(done: int, total: int | None) -> None:
-        share = f" of {total:,} ({done / total:.0%})" if total else ""
-        print(f"\rscored {done:,} rows{share}", end="", file=sys.stderr, flush=True)
-
-    return show

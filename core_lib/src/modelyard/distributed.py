@@ -12,20 +12,17 @@ Needs the ``dask`` extra: ``pip install 'modelyard[dask]'``.
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from modelyard import atomicio
 from modelyard.exceptions import DataError, ModelyardError, SchemaError
 from modelyard.model import Model
 from modelyard.parallel import DASK_EXTRA, connect
-
-#: Name of the column holding each row's prediction (as in single-file batch scoring).
-PREDICTION_COLUMN = "prediction"
+from modelyard.scoring import PREDICTION_COLUMN, add_predictions, probability_columns, ready_model
 
 
 def predict_partitioned(
@@ -51,14 +48,8 @@ def predict_partitioned(
         the number of rows scored.
     """
     dd = _dask_dataframe()
-    if not isinstance(model, Model):
-        from modelyard.store import load_model
-
-        model = load_model(model)
-    if model.schema is None:
-        raise ModelyardError("only a trained model can predict; train or load it first")
-    if probabilities and not callable(getattr(model.estimator, "predict_proba", None)):
-        raise ModelyardError(f"{model} gives no probabilities; leave out --probabilities")
+    model = ready_model(model, probabilities=probabilities)
+    assert model.schema is not None
     source, target = Path(input), Path(output)
     if not source.exists():
         raise DataError(f"input {source} does not exist; give a folder of Parquet files")
@@ -84,14 +75,12 @@ def predict_partitioned(
 
 def score_partition(partition: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFrame:
     """One partition with its predictions (and probabilities) added; runs on a worker."""
-    result = partition.copy()
-    features = partition[model.schema.names]
-    result[PREDICTION_COLUMN] = model.predict(features)
-    if probabilities:
-        values = model.predict_proba(features)
-        for index, label in enumerate(model.classes or []):
-            result[f"probability_{label}"] = values[:, index]
-    return result
+    try:
+        return add_predictions(partition.copy(), model, probabilities=probabilities)
+    except (ValueError, TypeError) as error:
+        raise DataError(
+            f"the model failed on a partition of {len(partition)} rows: {error}"
+        ) from None
 
 
 def _meta(empty: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFrame:
@@ -99,21 +88,16 @@ def _meta(empty: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFram
     kind = np.asarray(model.classes).dtype if model.classes is not None else np.float64
     meta[PREDICTION_COLUMN] = pd.Series(dtype=kind)
     if probabilities:
-        for label in model.classes or []:
-            meta[f"probability_{label}"] = pd.Series(dtype=np.float64)
+        for name in probability_columns(model):
+            meta[name] = pd.Series(dtype=np.float64)
     return meta
 
 
 def _write(scored: Any, target: Path, client: Any) -> int:
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     options = {"scheduler": client} if client is not None else {}
-    try:
+    with atomicio.staged(target, folder=True) as temporary:
         scored.to_parquet(str(temporary), write_index=False, compute_kwargs=options)
         rows = _rows(temporary)
-        temporary.rename(target)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return rows
 
 

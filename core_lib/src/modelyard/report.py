@@ -8,45 +8,34 @@ one next to its run record without being asked.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import io
-import os
-import uuid
 import warnings
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelyard import atomicio
 from modelyard.exceptions import ModelyardError, PlotError
 
 if TYPE_CHECKING:
+    from modelyard.plots.registry import PlotSpec
     from modelyard.result import Result
 
-#: Titles of the plots a report can hold, in the order it shows them.
-PLOT_TITLES = {
-    "confusion_matrix": "Confusion matrix",
-    "roc_curve": "ROC curve",
-    "pr_curve": "Precision-recall curve",
-    "threshold_curve": "Precision, recall and F1 against the threshold",
-    "lift_curve": "Lift curve",
-    "calibration_curve": "Calibration curve",
-    "prediction_error": "Prediction error",
-    "residuals": "Residuals",
-    "feature_importance": "Feature importance",
-    "permutation_importance": "Permutation importance (test split)",
-    "learning_curve": "Learning curve",
-    "validation_curve": "Validation curve",
-    "target_association": "Association of the features with the target",
-    "missing_data": "Missing values",
-}
-_DATA_PLOTS = ("target_association", "missing_data")
-#: Options of the report's plots. Curves refit the model per fold, so three folds, not five.
-REPORT_OPTIONS: dict[str, dict[str, Any]] = {
-    "learning_curve": {"cv": 3},
-    "validation_curve": {"cv": 3},
-}
+
+def __getattr__(name: str) -> Any:
+    # PLOT_TITLES and REPORT_OPTIONS are read from the plot registry when asked for,
+    # so a plot registered after this module was imported is in them too.
+    from modelyard.plots import registry
+
+    if name == "PLOT_TITLES":
+        return {spec.name: spec.title for spec in registry.PLOTS.values()}
+    if name == "REPORT_OPTIONS":
+        return {s.name: dict(s.report_options) for s in registry.PLOTS.values() if s.report_options}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
@@ -67,7 +56,7 @@ def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | Non
         result: a scoring result.
         path: the file to write; its folder is created. The file appears whole
             or not at all (written aside, then renamed into place).
-        plots: the plots to include, by name (see :data:`PLOT_TITLES`); by
+        plots: the plots to include, by name (see :data:`modelyard.plots.registry.PLOTS`); by
             default every plot that fits the result.
 
     A plot that fails to draw is listed in the report with its error, and
@@ -78,14 +67,10 @@ def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | Non
         raise ModelyardError(f"{target} is a folder; give the report a file name like report.html")
     wanted = _plot_names(result, plots)
     page = render_report(result, wanted)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(page, encoding="utf-8")
-        os.replace(temporary, target)
+        atomicio.write_text(target, page)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
         raise ModelyardError(
             f"cannot write the report to {target}: {error}; choose a writable path"
         ) from error
@@ -109,7 +94,7 @@ def render_report(result: Result, plots: Iterable[str]) -> str:
         except Exception as error:  # one broken plot must not lose the report
             failures.append((name, f"{type(error).__name__}: {error}"))
             warnings.warn(f"report plot {name} failed: {error}", stacklevel=3)
-    skipped = [(n, why) for n in PLOT_TITLES if (why := _why_not(result, n)) and n not in plots]
+    skipped = [(n, why) for n in _plots() if (why := _why_not(result, n)) and n not in plots]
     title = f"{result.model_name}: scoring report"
     parts = [
         "<!DOCTYPE html>",
@@ -178,13 +163,13 @@ def model_card_rows(result: Result) -> list[tuple[str, str]]:
 
 def _plot_names(result: Result, plots: Iterable[str] | None) -> list[str]:
     if plots is None:
-        return [name for name in PLOT_TITLES if _why_not(result, name) is None]
+        return [name for name in _plots() if _why_not(result, name) is None]
     names = list(plots)
-    unknown = [n for n in names if n not in PLOT_TITLES]
+    unknown = [n for n in names if n not in _plots()]
     if unknown:
         raise PlotError(
             f"unknown report plot {', '.join(map(repr, unknown))}; choose from "
-            f"{', '.join(PLOT_TITLES)}"
+            f"{', '.join(_plots())}"
         )
     unfit = [f"{n} ({why})" for n in names if (why := _why_not(result, n))]
     if unfit:
@@ -192,47 +177,41 @@ def _plot_names(result: Result, plots: Iterable[str] | None) -> list[str]:
     return names
 
 
+def _plots() -> dict[str, PlotSpec]:
+    from modelyard.plots.registry import PLOTS
+
+    return PLOTS
+
+
 def _why_not(result: Result, name: str) -> str | None:
-    if name in _DATA_PLOTS:
-        return None if result.split is not None else f"{name} needs the scored data"
-    return result.plot.why_not(name)
+    from modelyard.plots.registry import why_not
+
+    return why_not(result, name)
 
 
 def _png(result: Result, name: str) -> bytes:
     from matplotlib.figure import Figure
 
-    from modelyard.plots import dataset
     from modelyard.plots.style import FIGSIZE
 
     # A bare Figure, not pyplot: nothing is left open and no backend is needed.
     figure = Figure(figsize=FIGSIZE, layout="constrained")
     ax = figure.subplots()
-    if name in _DATA_PLOTS:
-        assert result.split is not None
-        x = _concat(result.split.x_train, result.split.x_test)
-        y = _concat(result.split.y_train, result.split.y_test)
-        if name == "target_association":
-            dataset.plot_target_association(x, y, ax=ax)
-        else:
-            dataset.plot_missing_data(x, ax=ax)
-    else:
-        getattr(result.plot, name)(ax=ax, **REPORT_OPTIONS.get(name, {}))
+    spec = _plots()[name]
+    # A plot result.plot offers is drawn through its method; the data plots through draw().
+    draw = getattr(result.plot, name) if spec.on_result else partial(result.plot.draw, name)
+    draw(ax=ax, **spec.report_options)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 
-def _concat(first: Any, second: Any) -> Any:
-    import pandas as pd
-
-    return pd.concat([first, second])
-
-
 def _figure(name: str, png: bytes) -> str:
     data = base64.b64encode(png).decode("ascii")
+    title = _e(_plots()[name].title)
     return (
-        f'<figure id="{name}"><img alt="{_e(PLOT_TITLES[name])}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{_e(PLOT_TITLES[name])}'
+        f'<figure id="{name}"><img alt="{title}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{title}'
         "</figcaption></figure>"
     )
 

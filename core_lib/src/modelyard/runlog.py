@@ -15,7 +15,6 @@ way with :func:`log_run`.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import uuid
 import warnings
@@ -24,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from modelyard import atomicio
 from modelyard.exceptions import ModelyardError, RunLogError, RunLogWarning
 from modelyard.safeio import read_regular_file
 
@@ -266,12 +266,7 @@ def _refresh_index(run_dir: Path) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     """Write through a temporary file and a rename, so a reader never sees half a file."""
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomicio.write_text(path, text)
 
 
 def _is_text(value: Any) -> bool:

@@ -14,7 +14,8 @@ display and no backend chosen, the non-interactive Agg backend is used.
 
 The same plots, fed the right data, are ``result.plot.roc_curve()`` and so on
 (:class:`~modelyard.plots.accessors.ResultPlots`), and ``dataset.plot``
-(:class:`~modelyard.plots.accessors.DatasetPlots`).
+(:class:`~modelyard.plots.accessors.DatasetPlots`). Which plots a result offers, and
+what each needs, is the plot registry (:mod:`modelyard.plots.registry`).
 """
 
 from modelyard.plots.classification import (

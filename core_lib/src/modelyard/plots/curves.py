@@ -79,9 +79,10 @@ def plot_validation_curve(
     numeric = np.issubdtype(values.dtype, np.number)
     if numeric and values.min() > 0 and values.max() / values.min() > 100:
         ax.set_xscale("log")
-    return finish(
-        ax, f"Validation curve: {param_name}", param_name, _score_label(scoring), legend=True
-    )
+    # The title names the parameter without its Pipeline step, so it fits the figure's width;
+    # the x axis keeps the full name.
+    title = f"Validation curve: {param_name.rsplit('__', 1)[-1]}"
+    return finish(ax, title, param_name, _score_label(scoring), legend=True)
 
 
 @contextlib.contextmanager

@@ -57,12 +57,14 @@ class Predictor:
             f.name for f in model.schema.features if f.nullable and f.kind == "category"
         }
         self.uses_arrays = self._arrays_give_the_same_answers()
-        if self.uses_arrays:
-            warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
         self._predict, self._predict_proba = (
             model.estimator.predict,
             getattr(model.estimator, "predict_proba", None),
         )
+        if self.uses_arrays:  # the warning is silenced around these calls only, not process-wide
+            self._predict = _without_names_warning(self._predict)
+            if self._predict_proba is not None:
+                self._predict_proba = _without_names_warning(self._predict_proba)
         forest = _TreeWalk.of(model.estimator) if self.uses_arrays else None
         if forest is not None and self._same_as_estimator(forest):
             self._predict, self._predict_proba = forest.predict, forest.predict_proba
@@ -161,6 +163,17 @@ class Predictor:
         except Exception:  # any failure on an array means: keep DataFrames
             return False
         return same
+
+
+def _without_names_warning(method: Any) -> Any:
+    """``method`` with scikit-learn's feature-names warning ignored while it runs."""
+
+    def call(X: np.ndarray) -> Any:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
+            return method(X)
+
+    return call
 
 
 def _probe_row(schema: FeatureSchema, offset: int) -> list[Any]:

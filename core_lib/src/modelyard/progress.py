@@ -1,0 +1,117 @@
+"""Progress of long work (batch scoring, searches) on stderr, readable wherever it lands.
+
+On a terminal it is a progress bar (tqdm) rewritten in place. Anywhere else (a
+CI log, a file, a pipe) it is plain lines, at most one every ``interval``
+seconds, so a long job leaves a bounded trail and a short one leaves none.
+``quiet=True`` shows nothing.
+
+>>> from modelyard.progress import Progress
+>>> with Progress("scored", total=1_000, unit="rows", quiet=True) as shown:
+...     shown.update(500)
+...     shown.update(500, status="done")
+>>> shown.done
+1000
+
+tqdm is imported only when a bar is drawn.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO, Any
+
+__all__ = ["INTERVAL", "Progress"]
+
+#: Seconds between two plain lines when the output is not a terminal.
+INTERVAL = 5.0
+
+
+class Progress:
+    """Work done so far out of ``total`` (None when unknown), shown on ``stream``.
+
+    Args:
+        description: what is being counted, shown first (``"scored"``, ``"grid search"``).
+        total: how many units there are, if known.
+        unit: the unit's name (``"rows"``, ``"candidates"``).
+        quiet: show nothing.
+        stream: where to show it; stderr by default.
+        interval: the least number of seconds between two plain lines
+            (no terminal); the first comes after ``interval`` seconds, so a
+            short job prints nothing, and the last when the work ends.
+    """
+
+    def __init__(
+        self,
+        description: str,
+        total: int | None = None,
+        *,
+        unit: str = "rows",
+        quiet: bool = False,
+        stream: IO[str] | None = None,
+        interval: float = INTERVAL,
+    ) -> None:
+        self.description, self.total, self.unit = description, total, unit
+        self.stream = sys.stderr if stream is None else stream
+        self.interval = interval
+        self.done = 0
+        self.status: str | None = None
+        self.lines = 0
+        self._shown = 0
+        self._quiet = quiet
+        self._bar: Any = None
+        self._started = self._last = time.monotonic()
+        isatty = getattr(self.stream, "isatty", None)
+        if not quiet and callable(isatty) and isatty():
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(
+                total=total, desc=description, unit=f" {unit}", unit_scale=True, file=self.stream
+            )
+
+    def update(self, count: int = 1, *, status: str | None = None) -> None:
+        """Count ``count`` more units done; ``status`` (the best score so far, say) follows."""
+        self.done += count
+        if status is not None:
+            self.status = status
+        if self._bar is not None:
+            if status is not None:
+                self._bar.set_postfix_str(status, refresh=False)
+            self._bar.update(count)
+        elif not self._quiet and time.monotonic() - self._last >= self.interval:
+            self._line()
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        """Set the units done to ``done`` (and the total, once known): a progress callback."""
+        if total is not None and total != self.total:
+            self.total = total
+            if self._bar is not None:
+                self._bar.total = total
+        self.update(done - self.done)
+
+    def close(self) -> None:
+        """End the display: the bar's last state stays, and plain lines end with the final count."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self.lines and not self._quiet and self.done != self._shown:
+            self._line()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _line(self) -> None:
+        share = f" of {self.total:,} ({self.done / self.total:.0%})" if self.total else ""
+        status = f", {self.status}" if self.status else ""
+        elapsed = time.monotonic() - self._started
+        print(
+            f"{self.description}: {self.done:,}{share} {self.unit}{status} [{elapsed:.0f} s]",
+            file=self.stream,
+            flush=True,
+        )
+        self.lines += 1
+        self._shown = self.done
+        self._last = time.monotonic()
