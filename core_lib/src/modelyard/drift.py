@@ -32,8 +32,8 @@ import pandas as pd
 
 from modelyard.exceptions import ModelyardError
 
-#: The two kinds of sketch: quantile bins for numbers (integers and booleans
-#: included), value shares for everything else.
+#: The two kinds of sketch; quantile bins for numbers (integers and booleans
+#: included) and value shares for everything else.
 SKETCH_KINDS = ("number", "category")
 #: Most bins a number's sketch may have.
 MAX_BINS = 20
