@@ -10,6 +10,7 @@ import pytest
 
 from modelyard.drift import (
     OTHER,
+    SKETCH_ROWS,
     DriftThresholds,
     FeatureSketch,
     ReferenceProfile,
@@ -46,6 +47,15 @@ def test_continuous_sketch_edges_are_numpys_deciles(reference, column):
     assert sketch.kind == "number"
     np.testing.assert_allclose(sketch.edges, np.quantile(reference[column], INTERIOR))
     np.testing.assert_allclose(sketch.shares, 0.1, atol=1e-3)
+
+
+def test_a_large_frame_is_sketched_from_a_sample_close_to_the_whole():
+    values = np.random.default_rng(5).normal(0, 1, SKETCH_ROWS * 5)
+
+    sketch = sketch_frame(pd.DataFrame({"x": values}))["x"]
+
+    assert sketch.n == SKETCH_ROWS
+    np.testing.assert_allclose(sketch.edges, np.quantile(values, INTERIOR), atol=0.05)
 
 
 def test_integer_sketch_has_one_edge_per_distinct_quantile(reference):
