@@ -1,4 +1,4 @@
-"""Drift monitoring: ``modelyard monitor`` from the model card alone against Evidently's data-drift report.
+"""Drift monitoring: ``modelyard monitor`` from the card alone against Evidently's drift report.
 
 One reference table of 100,000 rows (smoke: 2,000) and one current table of
 1,000,000 rows (smoke: 5,000), each with 20 numeric and 5 categorical features,
@@ -46,6 +46,7 @@ from harness import BENCHMARKS, Row, alternate, arguments, median, write
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-evidently"
 EVIDENTLY_VERSION = "0.7.23"
+REQUIREMENTS = (f"evidently=={EVIDENTLY_VERSION}", "pandas<3", "pyarrow")
 MEASURE = BENCHMARKS / "batch" / "measure.py"
 NUMERIC, CATEGORICAL = 20, 5
 CATEGORIES = ("alpha", "beta", "gamma", "delta")
@@ -74,10 +75,14 @@ def main() -> None:
         modelyard = str(Path(sys.executable).parent / "modelyard")
         outputs = {"modelyard": work / "modelyard.json", "Evidently": work / "evidently.json"}
         commands = {
-            "modelyard": [modelyard, "monitor", str(version), "--current", str(current)]
-            + ["--json", str(outputs["modelyard"]), "--no-predictions"],
-            "Evidently": [str(python), str(HERE / "evidently_drift.py"), str(reference)]
-            + [str(current), str(outputs["Evidently"])],
+            "modelyard": [
+                *(modelyard, "monitor", str(version), "--current", str(current)),
+                *("--json", str(outputs["modelyard"]), "--no-predictions"),
+            ],
+            "Evidently": [
+                *(str(python), str(HERE / "evidently_drift.py"), str(reference)),
+                *(str(current), str(outputs["Evidently"])),
+            ],
         }
         measured: dict[str, list[dict]] = {name: [] for name in commands}
 
@@ -90,8 +95,10 @@ def main() -> None:
 
         seconds = alternate({name: contender(name) for name in commands}, repetitions)
         with_predictions = _measure(
-            [modelyard, "monitor", str(version), "--current", str(current)]
-            + ["--json", str(work / "with-predictions.json")]
+            [
+                *(modelyard, "monitor", str(version), "--current", str(current)),
+                *("--json", str(work / "with-predictions.json")),
+            ]
         )
         ours = json.loads(outputs["modelyard"].read_text())
         theirs = json.loads(outputs["Evidently"].read_text())
@@ -160,9 +167,8 @@ def evidently_python() -> Path:
         print(f"--- creating {VENV} with evidently {EVIDENTLY_VERSION} (once, a few minutes)")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", f"evidently=={EVIDENTLY_VERSION}"]
             # evidently 0.7.23 imports a pandas helper that pandas 3 removed
-            + ["pandas<3", "pyarrow"],
+            [str(python), "-m", "pip", "install", "-q", *REQUIREMENTS],
             check=True,
         )
     return python
