@@ -21,6 +21,7 @@ command can use it without loading anything else.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Mapping
@@ -118,6 +119,7 @@ class FeatureSketch:
         # Looking values up is the hot path: build the lookup once.
         object.__setattr__(self, "_edges", np.asarray(self.edges, dtype=np.float64))
         object.__setattr__(self, "_index", pd.Index(self.categories, dtype=object))
+        object.__setattr__(self, "_lookup", {value: i for i, value in enumerate(self.categories)})
 
     @property
     def n_bins(self) -> int:
@@ -166,6 +168,25 @@ class FeatureSketch:
         codes = np.where(codes < 0, self.n_bins - 1, codes)
         result[:-1] = np.bincount(codes, minlength=self.n_bins)
         return result
+
+    def bin_index(self, value: Any) -> int:
+        """The slot of one value in :meth:`counts` (``n_bins`` for a missing value).
+
+        The per-request path of a server: a binary search or a dictionary look-up
+        on one plain value, with no array or frame made.
+        """
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.n_bins
+        if self.kind == "number":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                return self.n_bins  # not a number: counted as missing, as in counts()
+            if math.isnan(number):
+                return self.n_bins
+            return bisect.bisect_left(self.edges, number)
+        lookup: dict[str, int] = self._lookup  # type: ignore[attr-defined]
+        return lookup.get(value if isinstance(value, str) else str(value), self.n_bins - 1)
 
     def reference_counts(self) -> np.ndarray:
         """The reference shares as (fractional) counts of the sketched non-missing rows."""
