@@ -372,6 +372,30 @@ class ReferenceProfile:
             "prediction_source": self.prediction_source,
         }
 
+    def table(self) -> str:
+        """The sketches as a plain-text table, one line per feature and one for the predictions."""
+        header = ("feature", "kind", "bins", "missing", "rows", "largest bins")
+        sketches = [*self.features.values(), *([self.prediction] if self.prediction else [])]
+        lines = []
+        for sketch in sketches:
+            top = sorted(zip(sketch.shares, sketch.labels, strict=True), reverse=True)[:3]
+            lines.append(
+                (
+                    sketch.name,
+                    sketch.kind,
+                    str(sketch.n_bins),
+                    f"{sketch.missing:.1%}",
+                    str(sketch.n),
+                    ", ".join(f"{label} {share:.0%}" for share, label in top if share),
+                )
+            )
+        widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+        text = "\n".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in [header, *lines]
+        )
+        return text + f"\npredictions sketched from: {self.prediction_source or '-'}"
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReferenceProfile:
         """Read a profile written by :meth:`to_dict`.
