@@ -147,8 +147,6 @@ class FeatureSketch:
         """
         column = _as_series(values)
         result = np.zeros(self.n_bins + 1, dtype=np.int64)
-        missing = column.isna().to_numpy()
-        result[-1] = int(missing.sum())
         if self.kind == "number":
             numbers = _numbers(column)
             # Text that is not a number counts as missing: it cannot be placed in a bin.
@@ -157,6 +155,8 @@ class FeatureSketch:
             index = np.searchsorted(self._edges, numbers[~unplaced], side="left")  # type: ignore[attr-defined]
             result[:-1] = np.bincount(index, minlength=self.n_bins)
             return result
+        missing = column.isna().to_numpy()
+        result[-1] = int(missing.sum())
         present = column[~missing].to_numpy(dtype=object)
         codes = self._index.get_indexer(present)  # type: ignore[attr-defined]
         unmatched = codes < 0
