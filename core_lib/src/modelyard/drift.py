@@ -40,7 +40,7 @@ SKETCH_KINDS = ("number", "category")
 MAX_BINS = 20
 #: Most values a category's sketch keeps by name; the rest share one "other" bin.
 MAX_CATEGORIES = 100
-#: Most training rows a profile is sketched from: a larger table is sketched from a
+#: Most training rows a profile is sketched from; a larger table is sketched from a
 #: seeded random sample of this many rows. Quantile edges and shares of 20,000 rows are
 #: within about 0.3 percentage points of the full table's, far below what a drift
 #: threshold resolves, and sketching stays a few milliseconds per feature however
