@@ -31,6 +31,13 @@ CI_FILES = {
 SCHEDULED_FILES = {"github": ("ci/github/monitor.yml", ".github/workflows/monitor.yml")}
 TASK_FILES = {"data.py": "src/{package}/data.py", "model.py": "src/{package}/model.py"}
 TASK_FILES["test_model.py"] = "tests/test_model.py"
+#: Manifests for each deploy target: ``_variants/deploy/<target>/<file>`` goes to
+#: ``deploy/<target>/<file>``, and the guide to ``deploy/README.md``.
+DEPLOY_FILES = {
+    "none": (),
+    "kubernetes": ("deployment.yaml", "service.yaml", "hpa.yaml"),
+    "kserve": ("servingruntime.yaml", "inferenceservice.yaml"),
+}
 #: Files that exist only to serve the model over HTTP from a container.
 API_FILES = ("Dockerfile", ".dockerignore", "tests/test_api.py")
 #: Context keys that describe one machine's run of cookiecutter, not the project.
@@ -72,6 +79,11 @@ def chosen_variants(answers: dict) -> dict[str, str]:
         moves[source] = target
     for name, target in TASK_FILES.items():
         moves[f"task/{answers['task']}/{name}"] = target.format(package=answers["package_name"])
+    deploy = answers.get("deploy", "none")
+    for name in DEPLOY_FILES[deploy]:
+        moves[f"deploy/{deploy}/{name}"] = f"deploy/{deploy}/{name}"
+    if DEPLOY_FILES[deploy]:
+        moves[f"deploy/{deploy}/README.md"] = "deploy/README.md"
     return moves
 
 

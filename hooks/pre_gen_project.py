@@ -31,6 +31,8 @@ INDEX_REQUIREMENT = re.compile(rf"modelyard\s*{_EXTRAS}\s*({_VERSION}(\s*,\s*{_V
 URL_REQUIREMENT = re.compile(rf"modelyard\s*{_EXTRAS}\s*@\s*(?P<url>[^\s\"'\\]+)")
 #: The default answer: modelyard comes from the template the project was baked from.
 TEMPLATE_REQUIREMENT = "template"
+#: Where the generated project can ship manifests for (see post_gen_project.DEPLOY_FILES).
+DEPLOY_TARGETS = ("none", "kubernetes", "kserve")
 GIT_SCHEMES = ("git+https://", "git+ssh://", "git+http://", "git+file://")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
@@ -137,6 +139,13 @@ def _requirement_hint(text: str) -> str:
     )
 
 
+def deploy_problem(deploy: str) -> str | None:
+    """Refuse a deploy target the template has no manifests for."""
+    if deploy not in DEPLOY_TARGETS:
+        return f"deploy {deploy!r} is not one of {', '.join(DEPLOY_TARGETS)}: type one of them"
+    return None
+
+
 def contradictions(answers: dict, mode: str) -> list[str]:
     """Answers that cannot hold together: a local path seen by no CI runner and no image build."""
     found = []
@@ -150,6 +159,12 @@ def contradictions(answers: dict, mode: str) -> list[str]:
             "a local path for modelyard cannot be installed inside the container image; "
             "answer include_api=no, or depend on a version or a git URL"
         )
+    deploy = answers.get("deploy", "none")
+    if deploy != "none" and not read_bool(answers["include_api"], "include_api"):
+        found.append(
+            f"deploy={deploy} runs the project's image, which include_api=no does not build; "
+            "answer include_api=yes, or deploy=none"
+        )
     return found
 
 
@@ -160,6 +175,7 @@ def problems(answers: dict) -> list[str]:
         package_problem(answers["package_name"]),
         email_problem(answers["author_email"]),
         python_problem(answers["python_version"]),
+        deploy_problem(answers.get("deploy", "none")),
     ]
     found = [message for message in checks if message]
     try:

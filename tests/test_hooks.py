@@ -122,12 +122,32 @@ def test_a_local_path_with_ci_and_api_is_refused_twice():
         ({"license": "Apache-2.0"}, "LICENSE", "license/Apache-2.0.txt"),
         ({"task": "regression"}, "src/churn_model/model.py", "task/regression/model.py"),
         ({"task": "regression"}, "tests/test_model.py", "task/regression/test_model.py"),
+        ({"deploy": "kubernetes"}, "deploy/kubernetes/hpa.yaml", "deploy/kubernetes/hpa.yaml"),
+        ({"deploy": "kserve"}, "deploy/README.md", "deploy/kserve/README.md"),
     ],
 )
 def test_chosen_variants_move_the_answered_file_into_place(changes, target, source):
     moves = post.chosen_variants({**VALID, **changes})
 
     assert moves[source] == target
+
+
+def test_an_unknown_deploy_target_is_refused_with_the_choices():
+    assert pre.problems({**VALID, "deploy": "aws"}) == [
+        "deploy 'aws' is not one of none, kubernetes, kserve: type one of them"
+    ]
+
+
+def test_a_deploy_target_without_the_image_is_refused():
+    (found,) = pre.problems({**VALID, "deploy": "kserve", "include_api": "no"})
+
+    assert "include_api=yes, or deploy=none" in found
+
+
+def test_no_deploy_target_moves_no_manifest():
+    moves = post.chosen_variants({**VALID, "deploy": "none"})
+
+    assert not [source for source in moves if source.startswith("deploy/")]
 
 
 def test_no_ci_provider_moves_no_ci_file():

@@ -13,6 +13,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from modelyard import ArtifactError, Model, NotTrainedError, load_model
 from modelyard.artifact import CARD_FILE, MODEL_FILE, read_card
+from modelyard.compiled import COMPILED_FILE
 from modelyard.data import demo_dataset
 from modelyard.exceptions import StoreWarning, UnsafeFileError
 from modelyard.safeio import read_regular_file
@@ -42,7 +43,7 @@ def test_save_writes_the_model_and_its_card_into_version_1(trained_classifier, w
     ref = trained_classifier.save("models")
 
     assert ref.path == workdir / "models" / "cancer" / "1"
-    assert sorted(p.name for p in ref.path.iterdir()) == [CARD_FILE, MODEL_FILE]
+    assert sorted(p.name for p in ref.path.iterdir()) == [CARD_FILE, COMPILED_FILE, MODEL_FILE]
 
 
 def test_each_save_takes_the_next_version(trained_classifier):

@@ -1,10 +1,12 @@
 """Model artifacts: one saved version of a model, the estimator file and its model card.
 
-A version folder holds two files::
+A version folder holds two files, and a third with the ``onnx`` extra::
 
     model.skops   the fitted estimator, in skops format (no code runs on load)
     model.json    the model card: what the model is, what it expects, how it scored,
                   what made it, the sha256 of model.skops and the sha256 of the card
+    model.onnx    the estimator as an ONNX graph, when it converted and passed its
+                  parity check (see :mod:`modelyard.compiled`); its sha256 is in the card
 
 Loading checks, in this order, and refuses with an
 :class:`~modelyard.exceptions.ArtifactError` saying what to do:
@@ -18,8 +20,10 @@ Loading checks, in this order, and refuses with an
    named by whoever loads it (``trusted=[...]``: profiles such as ``"lightgbm"``
    or exact type names), and tree models must pass
    :func:`~modelyard.trust.check_tree_predictors` before anything uses them;
-5. the library versions (:func:`check_versions`, see :data:`VERSION_POLICY`);
-6. that the card describes the loaded estimator (its class, classes and features).
+5. the ONNX graph's hash, when the card records one (:func:`read_compiled`): a
+   changed or missing graph refuses the whole model, as a changed model file does;
+6. the library versions (:func:`check_versions`, see :data:`VERSION_POLICY`);
+7. that the card describes the loaded estimator (its class, classes and features).
 
 The two hashes catch accidents and careless edits. They are not signatures:
 whoever can write the store can recompute them, which is why step 4 does not
@@ -43,6 +47,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from modelyard.compiled import COMPILED_FILE, Compiled
 from modelyard.exceptions import ArtifactError, VersionWarning
 from modelyard.safeio import read_regular_file
 from modelyard.trust import BUILTIN, check_tree_predictors, expand, trust_names
@@ -104,6 +109,9 @@ class ModelCard:
         types: the type and function names in the model file that skops does
             not trust by itself, sorted: what a loader's trust must cover.
         trust: the project trust (profiles or exact names) the model needs to load.
+        compiled: the ONNX graph's record (format, file, sha256, parity,
+            max_abs_diff, reason; see :mod:`modelyard.compiled`), or None when
+            the ``onnx`` extra was not installed at saving time.
         monitoring: the reference sketches of the training data and predictions
             (:meth:`modelyard.drift.ReferenceProfile.to_dict`), or None in cards
             written before modelyard kept them.
@@ -129,6 +137,7 @@ class ModelCard:
     package: dict[str, str] | None = None
     types: list[str] = field(default_factory=list)
     trust: list[str] = field(default_factory=list)
+    compiled: dict[str, Any] | None = None
     monitoring: dict[str, Any] | None = None
     card_sha256: str = ""
 
@@ -186,6 +195,7 @@ def write_artifact(
     format: str = FORMAT,
     trusted: Iterable[str] = (),
     proof_rows: Any = None,
+    compiled: Compiled | None = None,
 ) -> ModelCard:
     """Write ``estimator`` and its sealed card (hashes filled in) into ``folder``.
 
@@ -203,6 +213,9 @@ def write_artifact(
         trusted: the project's trust (profiles or exact type names).
         proof_rows: a few rows the loaded copy must predict exactly as ``estimator``
             does; None proves only that it loads.
+        compiled: the estimator's ONNX graph and its record
+            (:func:`modelyard.compiled.compile_estimator`); the graph is written
+            as ``model.onnx`` when its parity passed, the record goes in the card.
 
     Raises:
         ArtifactError: if the file would not load, or loads and predicts differently.
@@ -228,10 +241,13 @@ def write_artifact(
             "sha256": hashlib.sha256(payload).hexdigest(),
             "types": types,
             "trust": needed,
+            "compiled": compiled.record if compiled is not None else None,
         }
     ).sealed()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / card.model_file).write_bytes(payload)
+    if compiled is not None and compiled.payload is not None:
+        (folder / COMPILED_FILE).write_bytes(compiled.payload)
     (folder / CARD_FILE).write_text(json.dumps(card.to_dict(), indent=2) + "\n", encoding="utf-8")
     return card
 
@@ -290,9 +306,28 @@ def read_artifact(
         )
     payload = _read_verified(folder / card.model_file, card.sha256)
     check_versions(card, allow_mismatch=allow_version_mismatch)
+    read_compiled(folder, card)
     estimator = _loads(payload, card, folder, tuple(trusted))
     _check_card_describes(estimator, card, folder)
     return estimator, card
+
+
+def read_compiled(folder: Path, card: ModelCard) -> bytes | None:
+    """The verified bytes of the version's ONNX graph; None when the card records none.
+
+    Only a graph whose parity passed at saving time is written, and it is read
+    only from :data:`~modelyard.compiled.COMPILED_FILE`, whatever the card says.
+
+    Raises:
+        ArtifactError: the card records a graph and the file is missing or its
+            sha256 differs. The whole model is refused, not only the graph: a
+            file of the version was changed after saving, and the same rule
+            applies as to the model file.
+    """
+    record = card.compiled
+    if not record or record.get("parity") != "passed":
+        return None
+    return _read_verified(folder / COMPILED_FILE, str(record.get("sha256")))
 
 
 def check_versions(card: ModelCard, *, allow_mismatch: bool = False) -> None:

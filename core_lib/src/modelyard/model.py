@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
+from modelyard.compiled import Compiled, compile_estimator, parity_rows
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
 from modelyard.drift import ReferenceProfile, training_profile
@@ -74,6 +75,8 @@ class Model:
         ref: where the model was last saved to or loaded from.
         data_fingerprint: fingerprint of the rows the model was last fitted on
             (see :func:`modelyard.provenance.data_fingerprint`).
+        compiled: the model's ONNX graph and its record, once saved or loaded with
+            one (see :mod:`modelyard.compiled`); None otherwise.
     """
 
     def __init__(self, estimator: Any, name: str | None = None, *, task: str | None = None):
@@ -97,6 +100,8 @@ class Model:
         self._training_rows: int | None = None
         self.monitoring: ReferenceProfile | None = None
         self._proof_rows: Any = None  # a few training rows a saved copy must predict alike
+        self._parity_rows: Any = None  # the rows an ONNX graph is checked on
+        self.compiled: Compiled | None = None
         self._train_record: Path | None = None
         self._pending_record: tuple[RunRecord, Path] | None = None
 
@@ -425,6 +430,11 @@ class Model:
         holding a ``lambda``, or a type nobody trusts) is refused, and the store
         gets no new version.
 
+        With the ``onnx`` extra installed, the estimator is also converted to an
+        ONNX graph, written only if it passes its parity check; a graph that does
+        not convert or disagrees never fails the save, the card records why (see
+        :mod:`modelyard.compiled`).
+
         Args:
             store: a folder or an fsspec URL; the project's ``store`` or
                 ``model_dir`` setting when None.
@@ -447,6 +457,12 @@ class Model:
         target = ModelStore(settings.store_url if store is None else store, storage_options)
         git = git_state(settings.root)
         package = model_package(settings.model, settings.root)
+        compiled = compile_estimator(
+            self.estimator,
+            self.schema.to_dict(),
+            self._parity_rows,
+            is_classifier=self.is_classifier,
+        )
         self.ref = target.publish(
             name,
             lambda folder, version: write_artifact(
@@ -456,8 +472,10 @@ class Model:
                 format=format,
                 trusted=settings.trust if trusted is None else tuple(trusted),
                 proof_rows=self._proof_rows,
+                compiled=compiled,
             ),
         )
+        self.compiled = compiled if compiled is not None and compiled.payload else None
         if self._pending_record is not None:
             pending, folder = self._pending_record
             self._pending_record = None
@@ -467,14 +485,22 @@ class Model:
         return self.ref
 
     @classmethod
-    def from_artifact(cls, estimator: Any, card: ModelCard, source: ModelRef) -> Model:
-        """Rebuild a trained model from a loaded estimator and its model card."""
+    def from_artifact(
+        cls, estimator: Any, card: ModelCard, source: ModelRef, *, compiled: bytes | None = None
+    ) -> Model:
+        """Rebuild a trained model from a loaded estimator and its model card.
+
+        ``compiled`` is the version's verified ONNX graph
+        (:func:`~modelyard.artifact.read_compiled`), if it has one.
+        """
         model = cls(estimator, card.name, task=card.task)
         model.schema = FeatureSchema.from_dict(card.features)
         model.classes = card.classes
         model.ref = source
         model.data_fingerprint = card.data_fingerprint or None
         model._training_rows = card.training_rows
+        if compiled is not None and card.compiled is not None:
+            model.compiled = Compiled(compiled, dict(card.compiled))
         model.monitoring = ReferenceProfile.from_dict(card.monitoring) if card.monitoring else None
         return model
 
@@ -484,6 +510,8 @@ class Model:
         self.data_fingerprint = fingerprint or data_fingerprint(X, y)
         self._training_rows = len(X)
         self._proof_rows = X[:PROOF_ROWS] if isinstance(X, pd.DataFrame | np.ndarray) else None
+        self._parity_rows = parity_rows(X)
+        self.compiled = None  # a graph of an earlier fit no longer describes the estimator
         classes = getattr(self.estimator, "classes_", None)
         self.classes = np.asarray(classes).tolist() if classes is not None else None
 

@@ -46,7 +46,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modelyard.artifact import CARD_FILE, MODEL_FILES, ModelCard, read_artifact, read_card
+from modelyard.artifact import (
+    CARD_FILE,
+    MODEL_FILES,
+    ModelCard,
+    read_artifact,
+    read_card,
+    read_compiled,
+)
+from modelyard.compiled import COMPILED_FILE
 from modelyard.exceptions import ArtifactError, StoreWarning
 
 if TYPE_CHECKING:
@@ -287,7 +295,7 @@ class ModelStore:
             ArtifactError: the card or the model file is a link leading out of the folder.
         """
         folder = Path(location)
-        for file in (CARD_FILE, *MODEL_FILES.values()):
+        for file in (CARD_FILE, *MODEL_FILES.values(), COMPILED_FILE):
             if (folder / file).is_symlink() and not _inside(folder / file, folder):
                 raise ArtifactError(
                     f"{folder / file} is a link leading out of the model's folder; the store "
@@ -396,6 +404,9 @@ class ObjectStore(ModelStore):
                 card = write(folder, version)
                 model_file = folder / card.model_file
                 self.fs.pipe_file(self._p(name, version, card.model_file), model_file.read_bytes())
+                if (folder / COMPILED_FILE).is_file():
+                    graph = (folder / COMPILED_FILE).read_bytes()
+                    self.fs.pipe_file(self._p(name, version, COMPILED_FILE), graph)
                 # The card goes last: its existence is what publishes the version.
                 if not self._create(
                     self._p(name, version, CARD_FILE), (folder / CARD_FILE).read_bytes()
@@ -461,6 +472,10 @@ class ObjectStore(ModelStore):
                 # A missing file is left for read_artifact to report.
                 with suppress(FileNotFoundError):
                     (folder / model_file).write_bytes(self.fs.cat_file(f"{path}/{model_file}"))
+                if _declares_compiled(card):
+                    with suppress(FileNotFoundError):
+                        graph = self.fs.cat_file(f"{path}/{COMPILED_FILE}")
+                        (folder / COMPILED_FILE).write_bytes(graph)
             yield folder
 
     def _location(self, name: str, version: int) -> str:
@@ -477,6 +492,14 @@ def _declared_model_file(card: bytes) -> str | None:
     except (ValueError, AttributeError):
         return None
     return name if name in MODEL_FILES.values() else None
+
+
+def _declares_compiled(card: bytes) -> bool:
+    try:
+        record = json.loads(card).get("compiled")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(record, dict) and record.get("file") == COMPILED_FILE
 
 
 def _split_version(text: str) -> tuple[str, int | None]:
@@ -572,4 +595,7 @@ def load_model(
             allow_pickle=allow_pickle,
             allow_version_mismatch=allow_version_mismatch,
         )
-    return Model.from_artifact(estimator, card, source=ModelRef(card.name, card.version, location))
+        graph = read_compiled(folder, card)
+    return Model.from_artifact(
+        estimator, card, source=ModelRef(card.name, card.version, location), compiled=graph
+    )

@@ -10,6 +10,11 @@ spreads a forest's prediction over joblib workers, which for a handful of rows
 costs far more than walking the trees. For those, the trees are asked
 directly, one after the other, the same sum in the same order; the probe
 checks the answers match scikit-learn's before this path is used.
+
+A model saved with an ONNX graph that passed its parity check (see
+:mod:`modelyard.compiled`) is answered by ONNX Runtime instead, unless the
+runtime is not installed or ``MODELYARD_COMPILED=off``. Which path serves is
+logged once, at start-up.
 """
 
 import logging
@@ -19,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modelyard.compiled import THREADS, CompiledModel, compiled_mode, runtime_installed
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 
@@ -61,14 +67,54 @@ class Predictor:
         if forest is not None and self._same_as_estimator(forest):
             self._predict, self._predict_proba = forest.predict, forest.predict_proba
         logger.debug("prediction input: %s", "NumPy arrays" if self.uses_arrays else "DataFrames")
+        self.compiled, self.path = self._compiled(model)
 
     def predict(self, rows: list[list[Any]], probabilities: bool = False) -> dict[str, Any]:
         """``{"predictions": [...]}``, plus ``"probabilities"`` when asked and available."""
+        if self.compiled is not None:
+            answer = self.compiled.run(rows, probabilities)
+            if answer is not None:
+                labels, proba = answer
+                compiled: dict[str, Any] = {"predictions": labels.tolist()}
+                if probabilities:
+                    compiled["probabilities"] = proba.tolist()
+                return compiled
         X = self._input(rows)
         answer: dict[str, Any] = {"predictions": self._predict(X).tolist()}
         if probabilities:
             answer["probabilities"] = self._predict_proba(X).tolist()  # type: ignore[misc]
         return answer
+
+    def _compiled(self, model: Model) -> tuple[CompiledModel | None, str]:
+        """The ONNX session to predict with, or None; and the path served, as logged."""
+        record = model.compiled.record if model.compiled is not None else None
+        reason = None
+        if compiled_mode() == "off":
+            reason = "MODELYARD_COMPILED=off"
+        elif record is None:
+            reason = "the model has no ONNX graph (save it with modelyard[onnx] installed)"
+        elif record.get("parity") != "passed":
+            reason = f"the ONNX graph failed its parity check: {record.get('reason')}"
+        elif not runtime_installed():
+            reason = "onnxruntime is not installed (pip install 'modelyard[onnx]')"
+        session = None
+        if reason is None:
+            assert model.compiled is not None and model.compiled.payload is not None
+            try:
+                session = CompiledModel(model.compiled.payload, is_classifier=model.is_classifier)
+            except Exception as error:  # a runtime that cannot run the graph: scikit-learn serves
+                reason = f"ONNX Runtime cannot load the graph ({type(error).__name__})"
+        if session is not None:
+            path = "onnx"
+            logger.info(
+                "prediction path: onnx (ONNX Runtime, %d thread; parity passed, max_abs_diff %s)",
+                THREADS,
+                record.get("max_abs_diff") if record else None,
+            )
+        else:
+            path = "scikit-learn"
+            logger.info("prediction path: scikit-learn (%s)", reason)
+        return session, path
 
     def _same_as_estimator(self, forest: "_TreeWalk") -> bool:
         """Whether walking the trees gives exactly the estimator's answers on the probe rows."""
