@@ -22,6 +22,7 @@ INSTALL_CONFIG = (
     "tox.ini",
     "Makefile",
     ".github/workflows/ci.yml",
+    ".github/workflows/monitor.yml",
     ".gitlab-ci.yml",
     "docs/usage.rst",
 )
@@ -68,15 +69,17 @@ def test_the_readme_installs_the_model_with_index_url(generated):
     assert installs == ["pip install --index-url https://your-index/simple/ my-model"]
 
 
-def test_github_ci_sets_the_index_url_from_the_repository_variable_alone(cookies):
+def test_github_workflows_set_the_index_url_from_the_repository_variable_alone(cookies):
     result = cookies.bake(extra_context={"ci_provider": "github"})
-    text = (result.project_path / ".github/workflows/ci.yml").read_text()
-    workflow = yaml.safe_load(text)
+    for name in ("ci.yml", "monitor.yml"):
+        text = (result.project_path / ".github/workflows" / name).read_text()
+        workflow = yaml.safe_load(text)
 
-    assert set(re.findall(r"\b(PIP_[A-Z_]+)=", text)) == {"PIP_INDEX_URL"}
-    for job in workflow["jobs"].values():
-        index_step = next(step for step in job["steps"] if "TEAM_INDEX" in step.get("env", {}))
-        assert index_step["env"]["TEAM_INDEX"] == "${{ vars.PIP_INDEX_URL }}"
+        assert set(re.findall(r"\b(PIP_[A-Z_]+)=", text)) == {"PIP_INDEX_URL"}, name
+        for job in workflow["jobs"].values():
+            steps = job["steps"]
+            index_step = next(step for step in steps if "TEAM_INDEX" in step.get("env", {}))
+            assert index_step["env"]["TEAM_INDEX"] == "${{ vars.PIP_INDEX_URL }}"
 
 
 def test_gitlab_ci_sets_no_pip_source(cookies):

@@ -21,10 +21,33 @@ SOURCE = Path(modelyard.__file__).parent
 #: The layers, lowest first. A module may import its own layer and those below.
 #: A name covers the module and, for a package, everything in it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("exceptions", "env", "inventories", "safeio", "provenance", "parallel")),
+    (
+        "foundation",
+        (
+            "exceptions",
+            "env",
+            "atomicio",
+            "progress",
+            "inventories",
+            "safeio",
+            "provenance",
+            "parallel",
+        ),
+    ),
     (
         "settings",
-        ("config", "trust", "schema", "metrics", "fitting", "compiled", "artifact", "runlog", "shipped"),
+        (
+            "config",
+            "trust",
+            "schema",
+            "metrics",
+            "fitting",
+            "compiled",
+            "drift",
+            "artifact",
+            "runlog",
+            "shipped",
+        ),
     ),
     ("data", ("data",)),
     ("results", ("result", "plots", "report")),
@@ -33,7 +56,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("model",)),
     ("workflows", ("search", "selection", "loading")),
     ("project", ("project",)),
-    ("apps", ("serving", "batch", "distributed", "release", "packaging", "packaged")),
+    (
+        "apps",
+        (
+            "serving",
+            "scoring",
+            "monitor",
+            "batch",
+            "distributed",
+            "release",
+            "packaging",
+            "packaged",
+        ),
+    ),
     ("entry", ("cli", "__init__")),
 ]
 

@@ -112,6 +112,9 @@ class ModelCard:
         compiled: the ONNX graph's record (format, file, sha256, parity,
             max_abs_diff, reason; see :mod:`modelyard.compiled`), or None when
             the ``onnx`` extra was not installed at saving time.
+        monitoring: the reference sketches of the training data and predictions
+            (:meth:`modelyard.drift.ReferenceProfile.to_dict`), or None in cards
+            written before modelyard kept them.
         card_sha256: hash of every other field of the card, checked on load.
     """
 
@@ -135,6 +138,7 @@ class ModelCard:
     types: list[str] = field(default_factory=list)
     trust: list[str] = field(default_factory=list)
     compiled: dict[str, Any] | None = None
+    monitoring: dict[str, Any] | None = None
     card_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:

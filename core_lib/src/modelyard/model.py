@@ -16,6 +16,7 @@ from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifa
 from modelyard.compiled import Compiled, compile_estimator, parity_rows
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
+from modelyard.drift import ReferenceProfile, training_profile
 from modelyard.evaluation import Candidate, Plan, fold_result, resolve_plan, run_candidates
 from modelyard.exceptions import ModelyardError, NotTrainedError, SchemaError
 from modelyard.fitting import estimator_errors, fit_estimator
@@ -64,6 +65,9 @@ class Model:
 
     Attributes:
         schema: the feature schema learned at training, or None before.
+        monitoring: the reference sketches of the training data and of the
+            predictions (:mod:`modelyard.drift`), computed by :meth:`train` and
+            saved in the model card; None before.
         contract: what the project declares about its features
             (:class:`~modelyard.schema.ContractOptions`), read when training learns the schema.
         classes: class labels of a trained classifier, else None.
@@ -94,6 +98,7 @@ class Model:
         self.ref: ModelRef | None = None
         self.data_fingerprint: str | None = None
         self._training_rows: int | None = None
+        self.monitoring: ReferenceProfile | None = None
         self._proof_rows: Any = None  # a few training rows a saved copy must predict alike
         self._parity_rows: Any = None  # the rows an ONNX graph is checked on
         self.compiled: Compiled | None = None
@@ -215,6 +220,14 @@ class Model:
         settings = load_settings()
         started = utc_now()
         self._fit(data.x, data.y)
+        self.monitoring = training_profile(
+            data.x,
+            {f.name: f.kind for f in self.schema.features} if self.schema else None,
+            self.task,
+            self.estimator.predict,
+            self.result.predictions.y_pred if self.result is not None else None,
+            "cross-validation" if self.result is not None and self.result.cv else "holdout",
+        )
         pending = self._make_record(
             "train", started, settings, data, fingerprint=self.data_fingerprint
         )
@@ -449,6 +462,7 @@ class Model:
         model._training_rows = card.training_rows
         if compiled is not None and card.compiled is not None:
             model.compiled = Compiled(compiled, dict(card.compiled))
+        model.monitoring = ReferenceProfile.from_dict(card.monitoring) if card.monitoring else None
         return model
 
     def _fit(self, X: Any, y: Any, fingerprint: str | None = None) -> None:
@@ -485,6 +499,7 @@ class Model:
             data_fingerprint=self.data_fingerprint or "",
             training_rows=self._training_rows,
             git=git,
+            monitoring=self.monitoring.to_dict() if self.monitoring is not None else None,
         )
 
     def _record(

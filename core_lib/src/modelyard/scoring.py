@@ -32,7 +32,7 @@ def ready_model(model: Model | str | Path, *, probabilities: bool = False) -> Mo
     from modelyard.model import Model
 
     if not isinstance(model, Model):
-        from modelyard.store import load_model
+        from modelyard.loading import load_model
 
         model = load_model(model)
     if model.schema is None:
