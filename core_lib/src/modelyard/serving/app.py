@@ -34,6 +34,7 @@ from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
+from modelyard.serving.monitoring import Watch
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
@@ -146,6 +147,7 @@ def create_app(
             threading.Thread(target=_load, args=(served, loader), daemon=True).start()
         yield
         bodies.close()
+        watch.close()
 
     app = FastAPI(
         title=f"{served.name} model",
@@ -160,11 +162,12 @@ def create_app(
     metrics = Metrics(
         ["/health", "/health/live", "/health/ready", "/metadata", "/metrics", "/predict"]
     )
+    watch = Watch.from_env(served.schema.names, (served.name, served.version), metrics.registry)
     app.add_middleware(InFlightLimit, limit=max_in_flight())
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     _add_health(app, served)
     _add_metadata(app, served, limits)
-    _add_predict(app, served, bodies, metrics)
+    _add_predict(app, served, bodies, metrics, watch)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -294,7 +297,9 @@ def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> Non
         return Response(encoded, media_type=_JSON)
 
 
-def _add_predict(app: FastAPI, served: _Served, parser: BodyParser, metrics: Metrics) -> None:
+def _add_predict(
+    app: FastAPI, served: _Served, parser: BodyParser, metrics: Metrics, watch: Watch
+) -> None:
     errors = {
         413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
@@ -350,6 +355,7 @@ def _add_predict(app: FastAPI, served: _Served, parser: BodyParser, metrics: Met
                 )
         except Exception as error:
             return _model_failed(request.scope["state"]["request_id"], error)
+        watch.record(request.scope["state"]["request_id"], parsed.rows, answer)
         if parsed.probabilities:
             answer["classes"] = predictor.classes
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
