@@ -27,6 +27,8 @@ CI_FILES = {
     "github": ("ci/github/ci.yml", ".github/workflows/ci.yml"),
     "gitlab": ("ci/gitlab/gitlab-ci.yml", ".gitlab-ci.yml"),
 }
+#: Scheduled workflows beside a provider's CI file (drift monitoring; GitHub Actions only).
+SCHEDULED_FILES = {"github": ("ci/github/monitor.yml", ".github/workflows/monitor.yml")}
 TASK_FILES = {"data.py": "src/{package}/data.py", "model.py": "src/{package}/model.py"}
 TASK_FILES["test_model.py"] = "tests/test_model.py"
 #: Files that exist only to serve the model over HTTP from a container.
@@ -64,6 +66,9 @@ def chosen_variants(answers: dict) -> dict[str, str]:
     moves = {f"license/{answers['license']}.txt": "LICENSE"}
     if answers["ci_provider"] in CI_FILES:
         source, target = CI_FILES[answers["ci_provider"]]
+        moves[source] = target
+    if answers["ci_provider"] in SCHEDULED_FILES:
+        source, target = SCHEDULED_FILES[answers["ci_provider"]]
         moves[source] = target
     for name, target in TASK_FILES.items():
         moves[f"task/{answers['task']}/{name}"] = target.format(package=answers["package_name"])

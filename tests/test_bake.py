@@ -65,7 +65,11 @@ COMMON_FILES = {
     "tests/test_saved_model.py",
     "tox.ini",
 }
-CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
+CI_FILES = {
+    "github": {".github/workflows/ci.yml", ".github/workflows/monitor.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+    "none": set(),
+}
 API_FILES = {"Dockerfile", ".dockerignore", "tests/test_api.py"}
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -108,7 +112,8 @@ def check_well_formed(project: Path, answers: dict[str, str]) -> None:
     for path in [*project.rglob("*.json"), *project.rglob("*.ipynb")]:
         json.loads(path.read_text())
     if answers["ci_provider"] == "github":
-        run([tool("actionlint"), ".github/workflows/ci.yml"], cwd=project)
+        workflows = sorted(str(p.relative_to(project)) for p in project.glob(".github/workflows/*"))
+        run([tool("actionlint"), *workflows], cwd=project)
     ruff = tool("ruff")
     run([ruff, "check", "--no-cache", "."], cwd=project)
     run([ruff, "format", "--no-cache", "--check", "."], cwd=project)

@@ -104,6 +104,8 @@ def test_ci_file_is_valid_against_its_providers_schema(baked, options):
     for provider in present:
         path, schema = CI_SCHEMAS[provider]
         run([tool("check-jsonschema"), "--builtin-schema", schema, baked / path])
+    for workflow in sorted((baked / ".github/workflows").glob("*.yml")):
+        run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow])
 
 
 def test_dockerfile_passes_hadolint_when_the_api_is_included(baked, options):

@@ -117,6 +117,7 @@ def test_a_local_path_with_ci_and_api_is_refused_twice():
     ("changes", "target", "source"),
     [
         ({}, ".github/workflows/ci.yml", "ci/github/ci.yml"),
+        ({}, ".github/workflows/monitor.yml", "ci/github/monitor.yml"),
         ({"ci_provider": "gitlab"}, ".gitlab-ci.yml", "ci/gitlab/gitlab-ci.yml"),
         ({"license": "Apache-2.0"}, "LICENSE", "license/Apache-2.0.txt"),
         ({"task": "regression"}, "src/churn_model/model.py", "task/regression/model.py"),

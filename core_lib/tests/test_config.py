@@ -105,7 +105,7 @@ def test_every_key_has_a_documented_default(workdir):
     assert settings.store_url == str(workdir / "models")
     assert set(DEFAULTS) == {
         "name", "model", "dataset", "model_dir", "store", "run_dir",
-        "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search",
+        "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search", "monitoring",
         "nullable", "unseen_category", "out_of_range",
         "trust",
         "data", "sample",
@@ -210,4 +210,25 @@ def test_an_unknown_policy_is_one_error_naming_the_choices(project):
     with pytest.raises(
         ConfigError, match="unseen_category = 'ignore' is invalid; it must be 'accept'"
     ):
+        load_settings()
+
+
+def test_monitoring_thresholds_come_from_their_table(project):
+    project("[tool.modelyard.monitoring]\npsi_drift = 0.3\nmin_rows = 500\n")
+
+    assert load_settings().monitoring == {"psi_drift": 0.3, "min_rows": 500}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("psi_warm = 0.1", "unknown key 'psi_warm'.*allowed keys: psi_warn"),
+        ("p_value = 5", r"p_value = 5 is invalid; it must be .*between 0 and 1"),
+        ("psi_warn = 0.5", "psi_warn is above psi_drift"),
+    ],
+)
+def test_a_bad_monitoring_key_is_one_config_error(project, table, message):
+    project(f"[tool.modelyard.monitoring]\n{table}\n")
+
+    with pytest.raises(ConfigError, match=message):
         load_settings()

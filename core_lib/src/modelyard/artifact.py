@@ -104,6 +104,9 @@ class ModelCard:
         types: the type and function names in the model file that skops does
             not trust by itself, sorted: what a loader's trust must cover.
         trust: the project trust (profiles or exact names) the model needs to load.
+        monitoring: the reference sketches of the training data and predictions
+            (:meth:`modelyard.drift.ReferenceProfile.to_dict`), or None in cards
+            written before modelyard kept them.
         card_sha256: hash of every other field of the card, checked on load.
     """
 
@@ -126,6 +129,7 @@ class ModelCard:
     package: dict[str, str] | None = None
     types: list[str] = field(default_factory=list)
     trust: list[str] = field(default_factory=list)
+    monitoring: dict[str, Any] | None = None
     card_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:

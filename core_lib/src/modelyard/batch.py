@@ -132,6 +132,30 @@ def predict_file(
     return done
 
 
+def read_chunks(
+    path: Path, rows: int, schema: FeatureSchema
+) -> tuple[list[str], int | None, Iterator[pd.DataFrame]]:
+    """A CSV or Parquet file as chunks of ``rows`` rows, read the way batch scoring reads it.
+
+    Returns the file's columns, its row count when the format tells it (Parquet)
+    and the chunks. In a CSV, the schema's numeric features are read as numbers
+    and every other column as its text.
+
+    Raises:
+        ConfigError: the file does not end in .csv or .parquet.
+        DataError: the file does not exist or cannot be read.
+    """
+    path = Path(path)
+    file_format = _format(path, "input")
+    if not path.is_file():
+        raise DataError(f"input file {path} does not exist")
+    if rows < 1:
+        raise ModelyardError(f"a chunk has at least 1 row, not {rows}")
+    if file_format == "csv":
+        return _csv_chunks(path, rows, schema)
+    return _parquet_chunks(path, rows)
+
+
 def _format(path: Path, role: str) -> str:
     try:
         return FORMATS[path.suffix.lower()]

@@ -16,6 +16,8 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard search             the search of [tool.modelyard.search]; the top candidates
     modelyard release            build the project's package with its trained model, upload it
     modelyard sample [--rows N]  write a small sample of the training data for tests and CI
+    modelyard monitor MODEL --current FILE [--output report.html] [--fail-on-drift]
+                                 drift of production rows against the card's sketches
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback; ``modelyard --debug
@@ -151,7 +153,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_trust_option(predict)
     predict.set_defaults(handler=_predict)
+    _add_monitor_command(commands)
     return parser
+
+
+def _add_monitor_command(commands: argparse._SubParsersAction) -> None:
+    monitor = commands.add_parser(
+        "monitor",
+        help="compare a CSV or Parquet file of production rows with the model card's sketches",
+        description="Exit status: 0 when done (also with drift, unless --fail-on-drift), "
+        "1 with --fail-on-drift when a feature or the predictions drift, "
+        "2 when the model or the file cannot be used.",
+    )
+    monitor.add_argument("model", help="a saved model: models/NAME, models/NAME/3 or models/NAME@3")
+    monitor.add_argument(
+        "--current", required=True, help="a .csv or .parquet file of current (production) rows"
+    )
+    monitor.add_argument("--output", default=None, help="write the HTML report to this file")
+    monitor.add_argument("--json", default=None, metavar="FILE", help="write the report as JSON")
+    monitor.add_argument(
+        "--fail-on-drift", action="store_true", help="exit with status 1 when anything drifts"
+    )
+    monitor.add_argument(
+        "--chunk-size", type=int, default=50_000, help="rows read at a time (default: 50000)"
+    )
+    monitor.add_argument(
+        "--no-predictions",
+        action="store_true",
+        help="compare the features only; the model file is not loaded",
+    )
+    _add_trust_option(monitor)
+    monitor.set_defaults(handler=_monitor)
 
 
 def _add_trust_option(command: argparse.ArgumentParser) -> None:
@@ -507,6 +539,43 @@ def _predict(args: argparse.Namespace) -> int:
     )
     print(f"wrote {rows} predictions to {args.output}")
     return 0
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from modelyard.drift import DriftThresholds
+    from modelyard.monitor import (
+        monitor_file,
+        summary_table,
+        write_drift_report,
+        write_json_report,
+    )
+
+    # A drift alert and a broken input must be told apart by a scheduled job:
+    # drift is 1 (with --fail-on-drift), a model or file that cannot be used is 2.
+    try:
+        thresholds = DriftThresholds.from_table(load_settings().monitoring)
+        report = monitor_file(
+            args.model,
+            args.current,
+            thresholds=thresholds,
+            chunk_rows=args.chunk_size,
+            predictions=not args.no_predictions,
+            trusted=_trust(args),
+        )
+        print(summary_table(report))
+        if args.output:
+            path = write_drift_report(report, args.output, model=args.model, current=args.current)
+            print(f"report written to {_shown(path)}")
+        if args.json:
+            write_json_report(report, args.json)
+    except (ModelyardError, OSError) as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"modelyard: error: {error}", file=sys.stderr)
+        return 2
+    drifted = ", ".join(report.drifted)
+    print(f"verdict: {report.verdict}" + (f" (drift in {drifted})" if drifted else ""))
+    return 1 if args.fail_on_drift and report.drifted else 0
 
 
 def _print_result(result: Result) -> None:

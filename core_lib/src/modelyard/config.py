@@ -61,6 +61,9 @@ class Settings:
             (see :mod:`modelyard.parallel`).
         search: the ``[tool.modelyard.search]`` table that ``modelyard search``
             runs (see :data:`SEARCH_KEYS`); empty when there is none.
+        monitoring: the ``[tool.modelyard.monitoring]`` table: drift thresholds
+            (see :data:`MONITORING_KEYS` and :class:`modelyard.drift.DriftThresholds`);
+            empty means the documented defaults.
         nullable: features that may be missing when predicting, even if training
             saw no missing value in them (see :doc:`/guide/data`).
         unseen_category: ``accept`` or ``reject`` a category training never saw;
@@ -90,6 +93,7 @@ class Settings:
     metrics: tuple[str, ...] = ()
     scheduler: str | None = None
     search: dict[str, Any] = field(default_factory=dict)
+    monitoring: dict[str, Any] = field(default_factory=dict)
     nullable: tuple[str, ...] = ()
     unseen_category: str | dict[str, str] = "accept"
     out_of_range: str | dict[str, str] = "accept"
@@ -346,6 +350,61 @@ def _search_table(value: Any) -> dict[str, Any]:
     return table
 
 
+#: The keys of ``[tool.modelyard.monitoring]`` and what each may be.
+MONITORING_KEYS = {
+    "psi_warn": "a population stability index from which drift is a warning (default 0.1)",
+    "psi_drift": "a population stability index from which drift is drift (default 0.25)",
+    "p_value": "the chi-square test's significance level, between 0 and 1 (default 0.01)",
+    "min_rows": "the fewest current rows for a verdict, at least 1 (default 100)",
+    "missing_increase": "the rise of a missing rate that is drift, a fraction (default 0.1)",
+}
+_MONITORING_RULES: dict[str, Callable[[Any], Any]] = {
+    "psi_warn": lambda v: _non_negative(v),
+    "psi_drift": lambda v: _non_negative(v),
+    "p_value": _fraction,
+    "min_rows": lambda v: _positive(_integer(v)),
+    "missing_increase": _fraction,
+}
+
+
+def _non_negative(value: Any) -> float:
+    if isinstance(value, bool) or float(value) < 0:
+        raise ValueError
+    return float(value)
+
+
+def _positive(value: int) -> int:
+    if value < 1:
+        raise ValueError
+    return value
+
+
+def _monitoring_table(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError
+    unknown = sorted(set(value) - set(MONITORING_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"unknown key {', '.join(map(repr, unknown))} in [tool.modelyard.monitoring]; "
+            f"allowed keys: {', '.join(MONITORING_KEYS)}"
+        )
+    table: dict[str, Any] = {}
+    for key, item in value.items():
+        try:
+            table[key] = _MONITORING_RULES[key](item)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"[tool.modelyard.monitoring] {key} = {item!r} is invalid; it must be "
+                f"{MONITORING_KEYS[key]}"
+            ) from None
+    if table.get("psi_warn", 0.1) > table.get("psi_drift", 0.25):
+        raise ConfigError(
+            "[tool.modelyard.monitoring] psi_warn is above psi_drift; "
+            "a warning must come before drift"
+        )
+    return table
+
+
 def _data_choice(value: Any) -> str:
     text = _text(value).strip().lower()
     if text not in DATA_CHOICES:
@@ -420,6 +479,10 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "data": (_data_choice, "full (the dataset class) or sample (the committed sample file)"),
     "sample": (lambda v: Path(_text(v)), "a CSV file path"),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
+    "monitoring": (
+        lambda v: _monitoring_table(v),
+        "a table with keys " + ", ".join(MONITORING_KEYS),
+    ),
     "nullable": (lambda v: _names(v), "a list of feature names"),
     "unseen_category": (lambda v: _policy(v), _POLICY_TEXT),
     "out_of_range": (lambda v: _policy(v), _POLICY_TEXT),

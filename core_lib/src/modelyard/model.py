@@ -16,6 +16,7 @@ import pandas as pd
 from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
 from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
+from modelyard.drift import ReferenceProfile, training_profile
 from modelyard.exceptions import DataError, ModelyardError, NotTrainedError, SchemaError
 from modelyard.fitting import estimator_errors, fit_estimator
 from modelyard.metrics import Predictions, check_metric_names, default_metrics, measure
@@ -63,6 +64,9 @@ class Model:
 
     Attributes:
         schema: the feature schema learned at training, or None before.
+        monitoring: the reference sketches of the training data and of the
+            predictions (:mod:`modelyard.drift`), computed by :meth:`train` and
+            saved in the model card; None before.
         contract: what the project declares about its features
             (:class:`~modelyard.schema.ContractOptions`), read when training learns the schema.
         classes: class labels of a trained classifier, else None.
@@ -91,6 +95,7 @@ class Model:
         self.ref: ModelRef | None = None
         self.data_fingerprint: str | None = None
         self._training_rows: int | None = None
+        self.monitoring: ReferenceProfile | None = None
         self._proof_rows: Any = None  # a few training rows a saved copy must predict alike
         self._train_record: Path | None = None
         self._pending_record: tuple[RunRecord, Path] | None = None
@@ -249,6 +254,14 @@ class Model:
         settings = load_settings()
         started = utc_now()
         self._fit(data.x, data.y)
+        self.monitoring = training_profile(
+            data.x,
+            {f.name: f.kind for f in self.schema.features} if self.schema else None,
+            self.task,
+            self.estimator.predict,
+            self.result.predictions.y_pred if self.result is not None else None,
+            "cross-validation" if self.result is not None and self.result.cv else "holdout",
+        )
         pending = self._make_record(
             "train", started, settings, data, fingerprint=self.data_fingerprint
         )
@@ -462,6 +475,7 @@ class Model:
         model.ref = source
         model.data_fingerprint = card.data_fingerprint or None
         model._training_rows = card.training_rows
+        model.monitoring = ReferenceProfile.from_dict(card.monitoring) if card.monitoring else None
         return model
 
     def _fit(self, X: Any, y: Any, fingerprint: str | None = None) -> None:
@@ -496,6 +510,7 @@ class Model:
             data_fingerprint=self.data_fingerprint or "",
             training_rows=self._training_rows,
             git=git,
+            monitoring=self.monitoring.to_dict() if self.monitoring is not None else None,
         )
 
     def _record(
