@@ -203,6 +203,8 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         )
     values = dict(table)
     for key in _FIELDS:
+        if key == "monitoring":  # MODELYARD_MONITORING is the server's on/off switch
+            continue
         env = os.environ.get(ENV_PREFIX + key.upper())
         if env is not None:
             values[key] = env

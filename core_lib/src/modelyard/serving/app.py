@@ -30,11 +30,12 @@ from pydantic import BaseModel
 
 from modelyard import __version__
 from modelyard.artifact import ModelCard, library_versions, read_card
+from modelyard.drift import ReferenceProfile
 from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
-from modelyard.serving.monitoring import Watch
+from modelyard.serving.monitoring import Watch, add_monitoring, card_profile
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
@@ -100,6 +101,8 @@ class _Served:
         self.predictor: Predictor | None = None
         self.failure: str | None = None
         self.ready = threading.Event()
+        #: The reference profile (drift monitoring), or None and why there is none.
+        self.profile: tuple[ReferenceProfile | None, str | None] = (None, None)
 
     def load(self, model: Model) -> None:
         self.predictor = Predictor(model)
@@ -160,14 +163,25 @@ def create_app(
         redoc_url=None,
     )
     metrics = Metrics(
-        ["/health", "/health/live", "/health/ready", "/metadata", "/metrics", "/predict"]
+        [
+            "/health",
+            "/health/live",
+            "/health/ready",
+            "/metadata",
+            "/metrics",
+            "/monitoring",
+            "/predict",
+        ]
     )
-    watch = Watch.from_env(served.schema.names, (served.name, served.version), metrics.registry)
+    watch = Watch.from_env(
+        served.schema.names, (served.name, served.version), served.profile, metrics.registry
+    )
     app.add_middleware(InFlightLimit, limit=max_in_flight())
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     _add_health(app, served)
     _add_metadata(app, served, limits)
     _add_predict(app, served, bodies, metrics, watch)
+    add_monitoring(app, watch)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -214,7 +228,9 @@ def _served(
             "trained_with": library_versions(),
         }
         version = model.ref.version if model.ref else None
-        return _Served(name, version, model.schema, info), lambda: model
+        served = _Served(name, version, model.schema, info)
+        served.profile = card_profile(model.monitoring)
+        return served, lambda: model
     folder = locate(model, storage_options=storage_options)
     card = _card(folder, storage_options)
     info = {
@@ -226,6 +242,7 @@ def _served(
         "trained_with": card.versions,
     }
     served = _Served(card.name, card.version, FeatureSchema.from_dict(card.features), info)
+    served.profile = card_profile(card.monitoring)
     preloaded = _preloaded.pop(str(folder), None)
     if preloaded is not None:
         return served, lambda: preloaded
@@ -355,7 +372,7 @@ def _add_predict(
                 )
         except Exception as error:
             return _model_failed(request.scope["state"]["request_id"], error)
-        watch.record(request.scope["state"]["request_id"], parsed.rows, answer)
+        watch.record(request.scope["state"]["request_id"], parsed.rows, answer, parsed.contract)
         if parsed.probabilities:
             answer["classes"] = predictor.classes
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
