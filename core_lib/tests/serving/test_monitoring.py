@@ -12,8 +12,14 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from modelyard.drift import DriftThresholds, ReferenceProfile, sketch_frame, sketch_predictions
+from modelyard.exceptions import ConfigError
 from modelyard.serving import create_app
-from modelyard.serving.monitoring import MonitoringSettings, RollingWindow
+from modelyard.serving.monitoring import (
+    MonitoringSettings,
+    RollingWindow,
+    check_settings,
+    export_settings,
+)
 
 #: Features the drift test moves; every other feature is sent as it was in training.
 SHIFTED = {"mean radius": 5.0, "worst texture": 12.0}
@@ -172,3 +178,18 @@ def test_drifted_features_are_flagged_over_a_socket(serve_model, binary_data):
     verdict_gauges = gauges(url, "modelyard_drift_verdict")
     assert {n for n, v in verdict_gauges.items() if v == 2} == set(SHIFTED)
     assert gauges(url, "modelyard_drift_psi")["mean radius"] >= 0.25
+
+
+def test_project_settings_reach_the_server_unless_a_variable_is_set(tmp_path):
+    environ = {"MODELYARD_MONITORING_PSI_DRIFT": "0.4"}
+    table = {"psi_drift": 0.3, "window_rows": 500, "prediction_log": "logs/p.jsonl"}
+    export_settings(table, tmp_path, environ)
+    assert environ["MODELYARD_MONITORING_PSI_DRIFT"] == "0.4"
+    assert environ["MODELYARD_MONITORING_WINDOW_ROWS"] == "500"
+    assert environ["MODELYARD_PREDICTION_LOG"] == str(tmp_path / "logs" / "p.jsonl")
+
+
+def test_redacting_an_unknown_feature_stops_the_server_before_it_starts():
+    environ = {"MODELYARD_PREDICTION_LOG": "p.jsonl", "MODELYARD_PREDICTION_LOG_REDACT": "ssn"}
+    with pytest.raises(ConfigError, match="cannot redact 'ssn'"):
+        check_settings(["age", "income"], environ)

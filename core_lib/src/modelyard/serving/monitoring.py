@@ -34,6 +34,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,15 @@ from modelyard.drift import (
     compare_profile,
 )
 from modelyard.exceptions import ConfigError, ModelyardError
-from modelyard.serving.predictionlog import PredictionLog, PredictionLogSettings
+from modelyard.serving.predictionlog import (
+    BACKUPS_ENV,
+    MAX_BYTES_ENV,
+    PATH_ENV,
+    REDACT_ENV,
+    SAMPLE_ENV,
+    PredictionLog,
+    PredictionLogSettings,
+)
 
 MONITORING_ENV = "MODELYARD_MONITORING"
 WINDOW_ROWS_ENV = "MODELYARD_MONITORING_WINDOW_ROWS"
@@ -512,3 +521,46 @@ def add_monitoring(app: FastAPI, watch: Watch) -> None:
     def monitoring() -> Response:
         """Drift of the recent inputs and predictions from training, per feature, with verdicts."""
         return Response(json.dumps(watch.status()), media_type=_JSON)
+
+
+#: ``[tool.modelyard.monitoring]`` keys the server reads, and the variables ``modelyard serve``
+#: passes them in (the drift thresholds' keys are added below).
+SETTING_ENVS = {
+    "window_rows": WINDOW_ROWS_ENV,
+    "window_seconds": WINDOW_SECONDS_ENV,
+    "prediction_log": PATH_ENV,
+    "prediction_log_sample": SAMPLE_ENV,
+    "prediction_log_max_bytes": MAX_BYTES_ENV,
+    "prediction_log_backups": BACKUPS_ENV,
+    "redact": REDACT_ENV,
+    **THRESHOLD_ENVS,
+}
+
+
+def export_settings(table: Mapping[str, Any], root: Path, environ: dict[str, str]) -> None:
+    """Put ``[tool.modelyard.monitoring]`` into the variables the server reads.
+
+    A variable already set wins over the file. A relative ``prediction_log`` is
+    relative to the project folder ``root``.
+    """
+    for key, value in table.items():
+        name = SETTING_ENVS.get(key)
+        if name is None or name in environ:
+            continue
+        if key == "prediction_log":
+            value = root / str(value)
+        elif key == "redact":
+            value = ",".join(value) if not isinstance(value, str) else value
+        environ[name] = str(value)
+
+
+def check_settings(features: Sequence[str], environ: Mapping[str, str] | None = None) -> None:
+    """Raise the :class:`ConfigError` a worker would raise for these settings, before it starts."""
+    MonitoringSettings.from_env(environ)
+    log = PredictionLogSettings.from_env(environ)
+    unknown = sorted(set(log.redact) - set(features)) if log is not None else []
+    if unknown:
+        raise ConfigError(
+            f"{REDACT_ENV}: cannot redact {', '.join(map(repr, unknown))}: not a feature of "
+            f"this model; the features are {', '.join(features)}"
+        )

@@ -12,6 +12,7 @@ from typing import Any
 from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
 from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
 from modelyard.serving.limits import max_in_flight
+from modelyard.serving.monitoring import check_settings
 from modelyard.serving.observability import MULTIPROCESS_ENV
 from modelyard.store import load_model, locate
 
@@ -54,6 +55,9 @@ def serve(
         loaded = load_model(location, trusted=trusted)
     except ModelyardError as error:
         raise ArtifactError(f"model {model} failed to load: {error}") from None
+    check_settings(
+        loaded.schema.names if loaded.schema else []
+    )  # monitoring and prediction log: one error, here
     preload(location, loaded)
     os.environ[MODEL_ENV] = str(location)
     os.environ[TRUST_ENV] = ",".join(trusted)
