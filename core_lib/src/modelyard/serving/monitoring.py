@@ -268,7 +268,7 @@ class MonitoringSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MonitoringSettings:
-        """Read the settings; a bad value is one :class:`~modelyard.exceptions.ConfigError` naming its variable."""
+        """Read the settings; a bad value is one :class:`~modelyard.exceptions.ConfigError`."""
         env = os.environ if environ is None else environ
         switch = env.get(MONITORING_ENV, "on").strip().lower()
         if switch not in ("on", "off", "true", "false", "1", "0", ""):
@@ -555,7 +555,7 @@ def export_settings(table: Mapping[str, Any], root: Path, environ: dict[str, str
 
 
 def check_settings(features: Sequence[str], environ: Mapping[str, str] | None = None) -> None:
-    """Raise the :class:`~modelyard.exceptions.ConfigError` a worker would raise for these settings, before it starts."""
+    """Raise the :class:`~modelyard.exceptions.ConfigError` a worker would raise, at start-up."""
     MonitoringSettings.from_env(environ)
     log = PredictionLogSettings.from_env(environ)
     unknown = sorted(set(log.redact) - set(features)) if log is not None else []
