@@ -92,16 +92,17 @@ class _Binner:
         self.edges = list(sketch.edges)
         self.codes = {value: offset + i for i, value in enumerate(sketch.categories)}
         self.other = offset + sketch.n_bins - 1
+        #: The flat slot of one value, exactly as :meth:`FeatureSketch.counts` bins it.
+        self.index = self._number if self.number else self._category
 
-    def index(self, value: Any) -> int:
-        """The flat slot of one value, exactly as :meth:`FeatureSketch.counts` bins it."""
+    def _number(self, value: Any) -> int:
+        if value is None or value != value:  # None or NaN: missing
+            return self.missing
+        return self.offset + bisect.bisect_left(self.edges, value)
+
+    def _category(self, value: Any) -> int:
         if value is None:
             return self.missing
-        if self.number:
-            number = float(value)
-            if number != number:  # NaN
-                return self.missing
-            return self.offset + bisect.bisect_left(self.edges, number)
         code = self.codes.get(value)
         if code is None and not isinstance(value, str):
             code = self.codes.get(str(value))
@@ -158,6 +159,7 @@ class RollingWindow:
                 self._columns.append((position[name], binner))
                 self._binners[name] = binner
                 offset += binner.size
+        self._indexers = [(column, binner.index) for column, binner in self._columns]
         self._prediction = _Binner(profile.prediction, offset) if profile.prediction else None
         self._size = offset + (self._prediction.size if self._prediction else 0)
         self._buckets: deque[_Bucket] = deque()
@@ -227,7 +229,7 @@ class RollingWindow:
 
     def _count(self, rows: list[list[Any]], predictions: Sequence[Any] | None) -> np.ndarray:
         if len(rows) <= _SMALL_BATCH:
-            slots = [binner.index(row[column]) for row in rows for column, binner in self._columns]
+            slots = [index(row[column]) for row in rows for column, index in self._indexers]
             if predictions is not None and self._prediction is not None:
                 slots += [self._prediction.index(value) for value in predictions]
             return np.bincount(slots, minlength=self._size)
