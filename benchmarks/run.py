@@ -23,7 +23,8 @@ from pathlib import Path
 from harness import BENCHMARKS, machine, markdown_rows, versions
 
 # The order of the table: from the data scientist's loop to the deployed image.
-ORDER = ("lifecycle", "persistence", "startup", "serving", "load", "batch", "search", "image")
+ORDER = ("lifecycle", "persistence", "startup", "serving", "load", "batch", "monitoring", "search")
+ORDER += ("image",)
 RESULTS = BENCHMARKS / "results"
 VERSIONED = ("modelyard", "scikit-learn", "numpy", "pandas", "pyarrow", "skops", "joblib")
 VERSIONED += ("fastapi", "uvicorn", "dask", "distributed")

@@ -255,3 +255,14 @@ def test_predictions_are_sketched_from_the_holdout_of_the_scoring_run(classifier
 
     assert classifier.monitoring.prediction_source == "holdout"
     assert classifier.monitoring.prediction.n == result.n_test
+
+
+def test_one_value_lands_in_the_slot_that_counts_gives_it(reference):
+    sketches = sketch_frame(reference)
+    values = {"normal": [7.0, 10.0, 1e9, None, float("nan"), "x"], "colour": ["red", "teal", None]}
+    for name, column in values.items():
+        sketch = sketches[name]
+        slots = np.bincount(
+            [sketch.bin_index(value) for value in column], minlength=sketch.n_bins + 1
+        )
+        assert slots.tolist() == sketch.counts(pd.Series(column, dtype=object)).tolist()

@@ -151,3 +151,22 @@ def test_thresholds_come_from_the_project(saved_penguins, penguins, workdir, cap
 
     report = json.loads((workdir / "r.json").read_text())
     assert report["verdict"] == "too_few_rows"
+
+
+def test_models_show_prints_the_sketches(trained_penguins, capsys):
+    trained_penguins.save("models")
+
+    assert main(["models", "show", "penguins", "--store", "models", "--monitoring"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == [
+        "feature",
+        "kind",
+        "bins",
+        "missing",
+        "rows",
+        "largest",
+        "bins",
+    ]
+    assert "island" in out and "prediction" in out
+    assert "predictions sketched from: in-sample" in out

@@ -6,7 +6,8 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard score [--cv K]     holdout (or cross-validated) metrics, recorded, with an HTML report
     modelyard serve [MODEL]      REST API for a saved model (the latest one by default)
     modelyard models list        the models in the store, with their latest version
-    modelyard models show NAME[@V]   one version's model card (--contract: its data contract)
+    modelyard models show NAME[@V]   one version's model card (--contract: its data contract,
+                                 --monitoring: its reference sketches)
     modelyard runs list          the runs in the run log, newest first
     modelyard runs show ID       one run record
     modelyard predict MODEL --input FILE --output FILE
@@ -280,6 +281,11 @@ def _add_models_commands(commands: argparse._SubParsersAction) -> None:
         help="print the data contract as a table: per feature its kind, whether it may be "
         "missing, what training saw and its policy",
     )
+    show.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="print the reference sketches drift is measured against (modelyard monitor)",
+    )
     _add_trust_option(show)
     show.set_defaults(handler=_models_show)
 
@@ -438,6 +444,16 @@ def _models_show(args: argparse.Namespace) -> int:
         from modelyard.schema import FeatureSchema
 
         print(FeatureSchema.from_dict(card.features).contract_table())
+        return 0
+    if args.monitoring:
+        from modelyard.drift import ReferenceProfile
+
+        if not card.monitoring:
+            raise ModelyardError(
+                f"{args.model} has no reference sketches (saved by an earlier modelyard); "
+                "train and save it again"
+            )
+        print(ReferenceProfile.from_dict(card.monitoring).table())
         return 0
     print(json.dumps(card.to_dict(), indent=2))
     if card.trust:

@@ -21,6 +21,7 @@ command can use it without loading anything else.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Mapping
@@ -118,6 +119,7 @@ class FeatureSketch:
         # Looking values up is the hot path: build the lookup once.
         object.__setattr__(self, "_edges", np.asarray(self.edges, dtype=np.float64))
         object.__setattr__(self, "_index", pd.Index(self.categories, dtype=object))
+        object.__setattr__(self, "_lookup", {value: i for i, value in enumerate(self.categories)})
 
     @property
     def n_bins(self) -> int:
@@ -145,8 +147,6 @@ class FeatureSketch:
         """
         column = _as_series(values)
         result = np.zeros(self.n_bins + 1, dtype=np.int64)
-        missing = column.isna().to_numpy()
-        result[-1] = int(missing.sum())
         if self.kind == "number":
             numbers = _numbers(column)
             # Text that is not a number counts as missing: it cannot be placed in a bin.
@@ -155,6 +155,8 @@ class FeatureSketch:
             index = np.searchsorted(self._edges, numbers[~unplaced], side="left")  # type: ignore[attr-defined]
             result[:-1] = np.bincount(index, minlength=self.n_bins)
             return result
+        missing = column.isna().to_numpy()
+        result[-1] = int(missing.sum())
         present = column[~missing].to_numpy(dtype=object)
         codes = self._index.get_indexer(present)  # type: ignore[attr-defined]
         unmatched = codes < 0
@@ -166,6 +168,25 @@ class FeatureSketch:
         codes = np.where(codes < 0, self.n_bins - 1, codes)
         result[:-1] = np.bincount(codes, minlength=self.n_bins)
         return result
+
+    def bin_index(self, value: Any) -> int:
+        """The slot of one value in :meth:`counts` (``n_bins`` for a missing value).
+
+        The per-request path of a server: a binary search or a dictionary look-up
+        on one plain value, with no array or frame made.
+        """
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.n_bins
+        if self.kind == "number":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                return self.n_bins  # not a number: counted as missing, as in counts()
+            if math.isnan(number):
+                return self.n_bins
+            return bisect.bisect_left(self.edges, number)
+        lookup: dict[str, int] = self._lookup  # type: ignore[attr-defined]
+        return lookup.get(value if isinstance(value, str) else str(value), self.n_bins - 1)
 
     def reference_counts(self) -> np.ndarray:
         """The reference shares as (fractional) counts of the sketched non-missing rows."""
@@ -350,6 +371,30 @@ class ReferenceProfile:
             "prediction": self.prediction.to_dict() if self.prediction is not None else None,
             "prediction_source": self.prediction_source,
         }
+
+    def table(self) -> str:
+        """The sketches as a plain-text table, one line per feature and one for the predictions."""
+        header = ("feature", "kind", "bins", "missing", "rows", "largest bins")
+        sketches = [*self.features.values(), *([self.prediction] if self.prediction else [])]
+        lines = []
+        for sketch in sketches:
+            top = sorted(zip(sketch.shares, sketch.labels, strict=True), reverse=True)[:3]
+            lines.append(
+                (
+                    sketch.name,
+                    sketch.kind,
+                    str(sketch.n_bins),
+                    f"{sketch.missing:.1%}",
+                    str(sketch.n),
+                    ", ".join(f"{label} {share:.0%}" for share, label in top if share),
+                )
+            )
+        widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+        text = "\n".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in [header, *lines]
+        )
+        return text + f"\npredictions sketched from: {self.prediction_source or '-'}"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReferenceProfile:
