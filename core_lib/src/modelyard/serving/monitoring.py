@@ -494,9 +494,10 @@ class Watch:
 
 
 def _finite(value: float | None) -> float | None:
+    """A score for JSON: None when there is none, 6 significant digits (a tiny p-value stays)."""
     if value is None or not np.isfinite(value):
         return None
-    return round(float(value), 6)
+    return float(f"{float(value):.6g}")
 
 
 def card_profile(
