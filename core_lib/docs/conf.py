@@ -46,6 +46,9 @@ nitpicky = True
 nitpick_ignore = [
     # FastAPI's documentation is not built with Sphinx: it publishes no inventory.
     ("py:class", "fastapi.applications.FastAPI"),
+    # Nor is prometheus_client's.
+    ("py:class", "prometheus_client.registry.CollectorRegistry"),
+    ("py:class", "prometheus_client.metrics_core.GaugeMetricFamily"),
 ]
 nitpick_ignore_regex = [
     # A dataclass signature whose default is field(default_factory=...) is split at the

@@ -516,6 +516,7 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from modelyard.serving import serve
+    from modelyard.serving.monitoring import export_settings
     from modelyard.serving.server import check_listen
 
     check_listen(args.port, args.workers)  # before the project is read
@@ -523,6 +524,8 @@ def _serve(args: argparse.Namespace) -> int:
     if model is None:
         settings = load_settings(required=True)
         model = f"{settings.store_url}/{model_name(settings)}"
+    project = load_settings()
+    export_settings(project.monitoring, project.root, os.environ)  # the workers read these
     serve(model, host=args.host, port=args.port, workers=args.workers, trusted=_trust(args))
     return 0
 

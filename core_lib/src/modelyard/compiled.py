@@ -35,7 +35,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from typing import Any
 

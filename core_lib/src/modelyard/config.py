@@ -182,6 +182,8 @@ def _with_env(settings: Settings, table: Mapping[str, Any]) -> Settings:
         )
     values = dict(table)
     for key in _FIELDS:
+        if key == "monitoring":  # MODELYARD_MONITORING is the server's on/off switch
+            continue
         env = read(setting_variable(key))
         if env is not None:
             values[key] = env
@@ -336,6 +338,14 @@ MONITORING_KEYS = {
     "p_value": "the chi-square test's significance level, between 0 and 1 (default 0.01)",
     "min_rows": "the fewest current rows for a verdict, at least 1 (default 100)",
     "missing_increase": "the rise of a missing rate that is drift, a fraction (default 0.1)",
+    # What the server watches (see modelyard.serving.monitoring):
+    "window_rows": "the most rows in the server's drift window, at least 1 (default 10000)",
+    "window_seconds": "the oldest rows in the server's drift window, in seconds (default 3600)",
+    "prediction_log": "the server's prediction log file (default: no log)",
+    "prediction_log_sample": "the share of requests logged, from 0 to 1 (default 1)",
+    "prediction_log_max_bytes": "the log's size before rotation, at least 1024 (default 10 MiB)",
+    "prediction_log_backups": "rotated log files kept, at least 1 (default 5)",
+    "redact": "a list of features the prediction log never writes",
 }
 _MONITORING_RULES: dict[str, Callable[[Any], Any]] = {
     "psi_warn": lambda v: _non_negative(v),
@@ -343,6 +353,13 @@ _MONITORING_RULES: dict[str, Callable[[Any], Any]] = {
     "p_value": _fraction,
     "min_rows": lambda v: _positive(_integer(v)),
     "missing_increase": _fraction,
+    "window_rows": lambda v: _positive(_integer(v)),
+    "window_seconds": lambda v: float(_positive(_integer(v))),
+    "prediction_log": _text,
+    "prediction_log_sample": lambda v: _share(v),
+    "prediction_log_max_bytes": lambda v: _positive(_integer(v)),
+    "prediction_log_backups": lambda v: _positive(_integer(v)),
+    "redact": lambda v: _names(v),
 }
 
 
@@ -350,6 +367,13 @@ def _non_negative(value: Any) -> float:
     if isinstance(value, bool) or float(value) < 0:
         raise ValueError
     return float(value)
+
+
+def _share(value: Any) -> float:
+    share = _non_negative(value)
+    if share > 1:
+        raise ValueError
+    return share
 
 
 def _positive(value: int) -> int:

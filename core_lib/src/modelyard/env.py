@@ -65,6 +65,22 @@ VARIABLES: dict[str, Variable] = _table(
     ("HEADER_TIMEOUT", "seconds for a request's line and headers to arrive"),
     ("BODY_TIMEOUT", "seconds for a request's body to arrive"),
     ("COMPILED", "auto (predict with the ONNX graph when its parity passed) or off"),
+    # drift tracking and the prediction log (modelyard.serving.monitoring, .predictionlog);
+    # modelyard serve sets them from [tool.modelyard.monitoring], which is not itself
+    # read from the environment.
+    ("MONITORING", "off turns the server's drift tracking off"),
+    ("MONITORING_WINDOW_ROWS", "rows in the server's drift window"),
+    ("MONITORING_WINDOW_SECONDS", "age in seconds of the oldest rows in the drift window"),
+    ("MONITORING_PSI_WARN", "population stability index from which a feature is warned"),
+    ("MONITORING_PSI_DRIFT", "population stability index from which a feature drifts"),
+    ("MONITORING_P_VALUE", "p-value under which the drift test is significant"),
+    ("MONITORING_MIN_ROWS", "rows in the window before any verdict"),
+    ("MONITORING_MISSING_INCREASE", "rise of the missing rate that counts as drift"),
+    ("PREDICTION_LOG", "file of the sampled prediction log (off when unset)"),
+    ("PREDICTION_LOG_SAMPLE", "share of requests written to the prediction log"),
+    ("PREDICTION_LOG_MAX_BYTES", "size at which the prediction log rotates"),
+    ("PREDICTION_LOG_BACKUPS", "rotated prediction log files kept"),
+    ("PREDICTION_LOG_REDACT", "features never written to the prediction log, comma-separated"),
 )
 
 

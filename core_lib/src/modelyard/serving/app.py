@@ -29,11 +29,13 @@ from pydantic import BaseModel
 
 from modelyard import __version__, env
 from modelyard.artifact import library_versions
+from modelyard.drift import ReferenceProfile
 from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
+from modelyard.serving.monitoring import Watch, add_monitoring, card_profile
 from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
 from modelyard.serving.predictor import Predictor
 from modelyard.serving.requests import RequestError, RequestParser
@@ -99,6 +101,8 @@ class _Served:
         self.predictor: Predictor | None = None
         self.failure: str | None = None
         self.ready = threading.Event()
+        #: The reference profile (drift monitoring), or None and why there is none.
+        self.profile: tuple[ReferenceProfile | None, str | None] = (None, None)
 
     def load(self, model: Model) -> None:
         self.predictor = Predictor(model)
@@ -146,6 +150,7 @@ def create_app(
             threading.Thread(target=_load, args=(served, loader), daemon=True).start()
         yield
         bodies.close()
+        watch.close()
 
     app = FastAPI(
         title=f"{served.name} model",
@@ -158,13 +163,25 @@ def create_app(
         redoc_url=None,
     )
     metrics = Metrics(
-        ["/health", "/health/live", "/health/ready", "/metadata", "/metrics", "/predict"]
+        [
+            "/health",
+            "/health/live",
+            "/health/ready",
+            "/metadata",
+            "/metrics",
+            "/monitoring",
+            "/predict",
+        ]
+    )
+    watch = Watch.from_env(
+        served.schema.names, (served.name, served.version), served.profile, metrics.registry
     )
     app.add_middleware(InFlightLimit, limit=max_in_flight())
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     _add_health(app, served)
     _add_metadata(app, served, limits)
-    _add_predict(app, served, bodies, metrics)
+    _add_predict(app, served, bodies, metrics, watch)
+    add_monitoring(app, watch)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -211,7 +228,9 @@ def _served(
             "trained_with": library_versions(),
         }
         version = model.ref.version if model.ref else None
-        return _Served(name, version, model.schema, info), lambda: model
+        served = _Served(name, version, model.schema, info)
+        served.profile = card_profile(model.monitoring)
+        return served, lambda: model
     ref = locate_ref(model, storage_options=storage_options)
     folder, card = ref.path, ref.card
     info = {
@@ -223,6 +242,7 @@ def _served(
         "trained_with": card.versions,
     }
     served = _Served(card.name, card.version, FeatureSchema.from_dict(card.features), info)
+    served.profile = card_profile(card.monitoring)
     preloaded = _preloaded.pop(str(folder), None)
     if preloaded is not None:
         return served, lambda: preloaded
@@ -286,7 +306,9 @@ def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> Non
         return Response(encoded, media_type=_JSON)
 
 
-def _add_predict(app: FastAPI, served: _Served, parser: BodyParser, metrics: Metrics) -> None:
+def _add_predict(
+    app: FastAPI, served: _Served, parser: BodyParser, metrics: Metrics, watch: Watch
+) -> None:
     errors = {
         413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
@@ -342,6 +364,7 @@ def _add_predict(app: FastAPI, served: _Served, parser: BodyParser, metrics: Met
                 )
         except Exception as error:
             return _model_failed(request.scope["state"]["request_id"], error)
+        watch.record(request.scope["state"]["request_id"], parsed.rows, answer, parsed.contract)
         if parsed.probabilities:
             answer["classes"] = predictor.classes
         return Response(json.dumps({**header, **answer}), media_type=_JSON)

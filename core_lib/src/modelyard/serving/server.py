@@ -14,6 +14,7 @@ from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
 from modelyard.loading import load_model
 from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
 from modelyard.serving.limits import max_in_flight
+from modelyard.serving.monitoring import check_settings
 from modelyard.serving.observability import MULTIPROCESS_ENV
 from modelyard.store import locate
 
@@ -56,6 +57,9 @@ def serve(
         loaded = load_model(location, trusted=trusted)
     except ModelyardError as error:
         raise ArtifactError(f"model {model} failed to load: {error}") from None
+    check_settings(
+        loaded.schema.names if loaded.schema else []
+    )  # monitoring and prediction log: one error, here
     preload(location, loaded)
     env.write(MODEL_ENV, str(location))
     env.write(TRUST_ENV, ",".join(trusted))
