@@ -66,7 +66,7 @@ WINDOW_ROWS_ENV = "MODELYARD_MONITORING_WINDOW_ROWS"
 WINDOW_SECONDS_ENV = "MODELYARD_MONITORING_WINDOW_SECONDS"
 #: ``DriftThresholds`` field -> the environment variable that sets it.
 THRESHOLD_ENVS = {
-    field.name: f"MODELYARD_MONITORING_{field.name.upper()}"
+    field.name: f"{MONITORING_ENV}_{field.name.upper()}"
     for field in dataclasses.fields(DriftThresholds)
 }
 DEFAULT_WINDOW_ROWS = 10_000
