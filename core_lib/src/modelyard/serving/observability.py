@@ -3,23 +3,30 @@
 One ASGI middleware does the per-request bookkeeping: it gives each request an
 id (answered in the ``X-Request-ID`` header), refuses bodies over the size limit
 before they are read in full, counts and times the request, and writes one JSON
-log line. With several uvicorn workers the metrics are shared through
+log line, which a queue hands to a thread that formats and writes it, so
+the request does not wait for the log. With several uvicorn workers the metrics are shared through
 prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which
 :func:`modelyard.serving.serve` sets up).
 """
 
+import atexit
 import json
 import logging
+import logging.handlers
 import os
+import queue
 import re
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import ClientDisconnect
+
+from modelyard.serving.errors import internal_error, send_error, too_large
 
 access_log = logging.getLogger("modelyard.access")
 logger = logging.getLogger("modelyard.serving")
@@ -39,12 +46,21 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class Metrics:
-    """The server's Prometheus metrics, in a registry of their own."""
+#: The path label of a request that matched none of the app's routes.
+OTHER_PATH = "other"
 
-    def __init__(self, paths: Iterable[str]):
+
+class Metrics:
+    """The server's Prometheus metrics, in a registry of their own.
+
+    Requests are labelled by the route they matched, as the app declares it
+    (``/v2/models/{name}/infer``, not the path the client sent), so the number
+    of series is bounded by the app's routes; a path no route matched is
+    labelled ``other``.
+    """
+
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.paths = frozenset(paths)
         self.requests = Counter(
             "modelyard_http_requests",
             "HTTP requests answered, by method, path and status.",
@@ -78,9 +94,8 @@ class Metrics:
         for (feature, check), count in counts.items():
             self.contract.labels(feature=feature, check=check).inc(count)
 
-    def observe(self, method: str, path: str, status: int, seconds: float) -> None:
-        """Count one answered request."""
-        label = path if path in self.paths else "other"  # unknown paths must not add series
+    def observe(self, method: str, label: str, status: int, seconds: float) -> None:
+        """Count one answered request under its route's ``label`` (see :func:`route_label`)."""
         self.requests.labels(method, label, str(status)).inc()
         self.latency.labels(label).observe(seconds)
         if status >= 400:
@@ -93,6 +108,13 @@ class Metrics:
             MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+def route_label(scope: Scope) -> str:
+    """The path template of the route a request matched (set by the router), else ``other``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else OTHER_PATH
 
 
 class BodyTooLarge(Exception):
@@ -142,16 +164,29 @@ class RequestMiddleware:
             await self.app(scope, limited_receive, send_with_id)
         except BodyTooLarge:
             if not response_started:
-                await _send_json(send_with_id, 413, _too_large(self.max_body_bytes))
+                await send_error(
+                    send_with_id,
+                    scope["path"],
+                    413,
+                    too_large(self.max_body_bytes),
+                    headers=[(b"connection", b"close")],
+                )
         except ClientDisconnect:
             status = 499  # the client left, or a deadline cut it off, before its body was in
         except Exception:
             logger.exception("request %s failed", request_id, extra={"request_id": request_id})
             if not response_started:
-                await _send_json(send_with_id, 500, internal_error(request_id))
+                await send_error(
+                    send_with_id,
+                    scope["path"],
+                    500,
+                    internal_error(),
+                    request_id,
+                    headers=[(b"connection", b"close")],
+                )
         finally:
             seconds = time.perf_counter() - started
-            self.metrics.observe(scope["method"], scope["path"], status, seconds)
+            self.metrics.observe(scope["method"], route_label(scope), status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "",
@@ -174,50 +209,6 @@ class RequestMiddleware:
                 except ValueError:
                     return 0
         return 0
-
-
-def internal_error(request_id: str) -> dict[str, Any]:
-    """The answer to a failure inside the server: no details, a request id to quote."""
-    return {
-        "detail": [
-            {
-                "loc": [],
-                "msg": "the server failed to answer this request; it is logged under "
-                "this request id, quote it to the service's operators",
-                "type": "internal_error",
-            }
-        ],
-        "request_id": request_id,
-    }
-
-
-def _too_large(limit: int) -> dict[str, Any]:
-    return {
-        "detail": [
-            {
-                "loc": ["body"],
-                "msg": f"the body is larger than {limit} bytes (MODELYARD_MAX_BODY_BYTES); "
-                "send fewer rows per request",
-                "type": "body_too_large",
-            }
-        ]
-    }
-
-
-async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
-    body = json.dumps(content).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def _request_id(scope: Scope) -> str:
@@ -275,3 +266,34 @@ def _short_traceback(text: str) -> str:
         cut = len(lines) - _TRACEBACK_LINES
         lines = [f"... [{cut:,} traceback lines left out]", *lines[-_TRACEBACK_LINES:]]
     return "\n".join(lines)
+
+
+class QueuedStdoutHandler(logging.handlers.QueueHandler):
+    """A log handler that queues records for a thread which formats them as JSON onto stdout.
+
+    The request only puts its record on the queue; the formatting and the
+    write happen in the listener thread. Every record is written, none is
+    dropped or sampled (the queue is unbounded); the queue is drained when
+    the process exits.
+    """
+
+    def __init__(self) -> None:
+        records: queue.SimpleQueue = queue.SimpleQueue()
+        super().__init__(records)
+        stream = logging.StreamHandler(sys.stdout)
+        stream.setFormatter(JsonFormatter())
+        self.listener = logging.handlers.QueueListener(records, stream)
+        self.listener.start()
+        self._listening = True
+        atexit.register(self.close)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        """Queue the record itself: it is formatted in the listener thread, not here."""
+        return record
+
+    def close(self) -> None:
+        """Write what is queued, then stop the listener thread."""
+        if self._listening:
+            self._listening = False
+            self.listener.stop()
+        super().close()

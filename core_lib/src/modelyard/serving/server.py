@@ -94,17 +94,11 @@ def log_config() -> dict[str, Any]:
 
     config: dict[str, Any] = {
         **LOGGING_CONFIG,
-        "formatters": {
-            **LOGGING_CONFIG["formatters"],
-            "json": {"()": "modelyard.serving.observability.JsonFormatter"},
-        },
+        "formatters": {**LOGGING_CONFIG["formatters"]},
         "handlers": {
             **LOGGING_CONFIG["handlers"],
-            "json": {
-                "class": "logging.StreamHandler",
-                "formatter": "json",
-                "stream": "ext://sys.stdout",
-            },
+            # Formatted and written by a thread, off the request path (every line, none dropped).
+            "json": {"()": "modelyard.serving.observability.QueuedStdoutHandler"},
         },
         "loggers": {
             **LOGGING_CONFIG["loggers"],
