@@ -46,6 +46,9 @@ nitpicky = True
 nitpick_ignore = [
     # FastAPI's documentation is not built with Sphinx: it publishes no inventory.
     ("py:class", "fastapi.applications.FastAPI"),
+    ("py:class", "fastapi.routing.APIRouter"),
+    ("py:class", "starlette.requests.Request"),
+    ("py:class", "starlette.responses.Response"),
 ]
 nitpick_ignore_regex = [
     # A dataclass signature whose default is field(default_factory=...) is split at the

@@ -96,7 +96,7 @@ async def send_error(
 
 
 def v2_message(details: list[dict[str, Any]]) -> str:
-    """The details as one line: ``where: what`` for each, joined by ``; ``."""
+    """The details as one line: "where: what" for each, joined by semicolons."""
     parts = []
     for item in details:
         where = _where(item)
