@@ -246,6 +246,18 @@ def test_metrics_label_requests_by_route_template(client, rows):
     assert 'path="other",status="404"} 1.0' in text
 
 
+def test_metrics_label_a_request_refused_before_routing_by_its_route(trained_classifier, rows):
+    from fastapi.testclient import TestClient
+
+    from modelyard.serving import create_app
+
+    with TestClient(create_app(trained_classifier, max_body_bytes=10)) as small:
+        assert small.post("/v2/models/x/infer", json={"inputs": []}).status_code == 413
+        text = small.get("/metrics").text
+
+    assert 'path="/v2/models/{name}/infer",status="413"} 1.0' in text
+
+
 def test_the_routers_own_refusals_under_v2_use_the_protocols_shape(client):
     answer = client.get("/v2/models/x/infer")
 

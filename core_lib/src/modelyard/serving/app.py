@@ -222,7 +222,8 @@ def create_app(
     _add_health(app, served)
     _add_metadata(app, served, limits)
     _add_predict(app, served, predicting)
-    app.include_router(v2.router(predicting))
+    protocol_v2 = v2.router(predicting)
+    app.include_router(protocol_v2)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -230,6 +231,7 @@ def create_app(
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
 
     _document_request_body(app, parser)
+    metrics.routes = [*app.routes, *protocol_v2.routes]  # included routers match lazily
     return app
 
 

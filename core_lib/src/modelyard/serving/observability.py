@@ -25,6 +25,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from modelyard.serving.errors import internal_error, send_error, too_large
 
@@ -61,6 +62,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        #: The app's routes, for requests answered before routing (413, a busy 503).
+        self.routes: list[Any] = []
         self.requests = Counter(
             "modelyard_http_requests",
             "HTTP requests answered, by method, path and status.",
@@ -95,7 +98,7 @@ class Metrics:
             self.contract.labels(feature=feature, check=check).inc(count)
 
     def observe(self, method: str, label: str, status: int, seconds: float) -> None:
-        """Count one answered request under its route's ``label`` (see :func:`route_label`)."""
+        """Count one answered request under its route's ``label`` (see :meth:`label`)."""
         self.requests.labels(method, label, str(status)).inc()
         self.latency.labels(label).observe(seconds)
         if status >= 400:
@@ -109,12 +112,20 @@ class Metrics:
             return generate_latest(registry)
         return generate_latest(self.registry)
 
+    def label(self, scope: Scope) -> str:
+        """The path template of the route a request matched, else ``other``.
 
-def route_label(scope: Scope) -> str:
-    """The path template of the route a request matched (set by the router), else ``other``."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else OTHER_PATH
+        The router leaves the matched route in the scope; a request answered
+        before it was routed (too large, or the server busy) is matched here
+        against :attr:`routes`.
+        """
+        route = scope.get("route")
+        for candidate in self.routes if route is None else ():
+            if candidate.matches(scope)[0] == Match.FULL and hasattr(candidate, "path"):
+                route = candidate
+                break
+        path = getattr(route, "path", None)
+        return path if isinstance(path, str) else OTHER_PATH
 
 
 class BodyTooLarge(Exception):
@@ -186,7 +197,7 @@ class RequestMiddleware:
                 )
         finally:
             seconds = time.perf_counter() - started
-            self.metrics.observe(scope["method"], route_label(scope), status, seconds)
+            self.metrics.observe(scope["method"], self.metrics.label(scope), status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "",
