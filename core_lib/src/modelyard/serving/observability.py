@@ -3,20 +3,16 @@
 One ASGI middleware does the per-request bookkeeping: it gives each request an
 id (answered in the ``X-Request-ID`` header), refuses bodies over the size limit
 before they are read in full, counts and times the request, and writes one JSON
-log line, which a queue hands to a thread that formats and writes it, so
-the request does not wait for the log. With several uvicorn workers the metrics are shared through
-prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which
-:func:`modelyard.serving.serve` sets up).
+log line (about 15 µs; see benchmarks/README.md, serving, for why it is
+written in place rather than by a queue thread). With several uvicorn
+workers the metrics are shared through prometheus_client's multiprocess mode
+(``PROMETHEUS_MULTIPROC_DIR``, which :func:`modelyard.serving.serve` sets up).
 """
 
-import atexit
 import json
 import logging
-import logging.handlers
 import os
-import queue
 import re
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -277,34 +273,3 @@ def _short_traceback(text: str) -> str:
         cut = len(lines) - _TRACEBACK_LINES
         lines = [f"... [{cut:,} traceback lines left out]", *lines[-_TRACEBACK_LINES:]]
     return "\n".join(lines)
-
-
-class QueuedStdoutHandler(logging.handlers.QueueHandler):
-    """A log handler that queues records for a thread which formats them as JSON onto stdout.
-
-    The request only puts its record on the queue; the formatting and the
-    write happen in the listener thread. Every record is written, none is
-    dropped or sampled (the queue is unbounded); the queue is drained when
-    the process exits.
-    """
-
-    def __init__(self) -> None:
-        records: queue.SimpleQueue = queue.SimpleQueue()
-        super().__init__(records)
-        stream = logging.StreamHandler(sys.stdout)
-        stream.setFormatter(JsonFormatter())
-        self.listener = logging.handlers.QueueListener(records, stream)
-        self.listener.start()
-        self._listening = True
-        atexit.register(self.close)
-
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        """Queue the record itself: it is formatted in the listener thread, not here."""
-        return record
-
-    def close(self) -> None:
-        """Write what is queued, then stop the listener thread."""
-        if self._listening:
-            self._listening = False
-            self.listener.stop()
-        super().close()

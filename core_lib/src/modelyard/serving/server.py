@@ -94,11 +94,17 @@ def log_config() -> dict[str, Any]:
 
     config: dict[str, Any] = {
         **LOGGING_CONFIG,
-        "formatters": {**LOGGING_CONFIG["formatters"]},
+        "formatters": {
+            **LOGGING_CONFIG["formatters"],
+            "json": {"()": "modelyard.serving.observability.JsonFormatter"},
+        },
         "handlers": {
             **LOGGING_CONFIG["handlers"],
-            # Formatted and written by a thread, off the request path (every line, none dropped).
-            "json": {"()": "modelyard.serving.observability.QueuedStdoutHandler"},
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
         },
         "loggers": {
             **LOGGING_CONFIG["loggers"],
