@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent
 VENV = REPO / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 SCRATCH = REPO / ".demo"
-REQUIREMENTS = ["tox>=4.11", "cookiecutter>=2.6", "-e", f"{REPO / 'core_lib'}[serve,release]"]
+REQUIREMENTS = ["tox>=4.11", "cookiecutter>=2.6", "-e", f"{REPO / 'core_lib'}[plots,serve,release]"]
 CHANGELOG = REPO / "core_lib" / "CHANGELOG.md"
 
 

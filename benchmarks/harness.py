@@ -32,6 +32,8 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 MLFLOW_VENV = BENCHMARKS / "serving" / ".venv-mlflow"
 MLFLOW_VERSION = "3.17.2"
+MLSERVER_VENV = BENCHMARKS / "serving" / ".venv-mlserver"
+MLSERVER_VERSION = "1.7.1"
 
 
 @dataclass
@@ -145,6 +147,30 @@ def mlflow_python() -> Path:
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}"], check=True
         )
+    return python
+
+
+def mlserver_python() -> Path:
+    """The interpreter of MLServer's own venv (mlserver + mlserver-sklearn), created on first use.
+
+    Its scikit-learn is pinned to the version of the running one, so the same
+    fitted estimator file loads in both.
+    """
+    python = MLSERVER_VENV / "bin" / "python"
+    if not python.exists():
+        print(
+            f"--- creating {MLSERVER_VENV} with mlserver {MLSERVER_VERSION} (once, a few minutes)"
+        )
+        subprocess.run([sys.executable, "-m", "venv", str(MLSERVER_VENV)], check=True)
+        subprocess.run(
+            [
+                str(python), "-m", "pip", "install", "-q",
+                f"mlserver=={MLSERVER_VERSION}",
+                f"mlserver-sklearn=={MLSERVER_VERSION}",
+                f"scikit-learn=={metadata.version('scikit-learn')}",
+            ],
+            check=True,
+        )  # fmt: skip
     return python
 
 

@@ -144,6 +144,30 @@ def test_container_predicts_what_the_model_predicts_in_process(container, baked,
     assert answer["predictions"] == local_predictions(baked, project_env, rows)
 
 
+def test_container_answers_the_open_inference_protocol_as_predict(
+    container, baked, project_env, rows
+):
+    status, metadata = http_json(f"{container[1]}/v2/models/{PROJECT}")
+    assert status == 200
+    body = {
+        "inputs": [
+            {
+                "name": tensor["name"],
+                "datatype": tensor["datatype"],
+                "shape": [len(rows)],
+                "data": [row[tensor["name"]] for row in rows],
+            }
+            for tensor in metadata["inputs"]
+        ]
+    }
+
+    status, answer = http_json(f"{container[1]}/v2/models/{PROJECT}/infer", body)
+
+    assert status == 200, answer
+    assert answer["outputs"][0]["name"] == "predict"
+    assert answer["outputs"][0]["data"] == local_predictions(baked, project_env, rows)
+
+
 def test_container_answers_a_bad_request_with_422_naming_the_field(container, rows):
     row = dict(rows[0])
     missing = next(iter(row))

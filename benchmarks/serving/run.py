@@ -38,10 +38,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness
 from harness import free_port, machine
 from harness import mlflow_python as harness_mlflow_python
+from harness import mlserver_python as harness_mlserver_python
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 CONNECTIONS = 16
+#: modelyard's compiled prediction path (ONNX), ``off`` or ``auto``: the environment variable
+#: the server reads. With it, modelyard is measured twice: ``modelyard`` (off) and
+#: ``modelyard_compiled`` (auto); see :func:`_compiled_path`.
+COMPILED_ENV = "MODELYARD_COMPILED"
+#: The servers whose predictions must agree (the constant endpoint answers a fixed label).
+PREDICTING = ("modelyard", "modelyard_v2", "mlflow", "mlserver", "floor")
 
 
 def main() -> int:
@@ -63,13 +70,22 @@ def measure_all(requests: int, duration: int) -> dict:
         results = {"machine": machine(), "versions": _versions(), "models": {}}
         mlflow_python = harness_mlflow_python()
         results["versions"]["mlflow"] = _run_text([mlflow_python, "-c", _MLFLOW_VERSION]).strip()
+        mlserver_python = harness_mlserver_python()
+        results["versions"]["mlserver"] = _run_text(
+            [mlserver_python, "-c", _MLSERVER_VERSION]
+        ).strip()
         for model in ("logistic_regression", "random_forest"):
             folder = _train(model, work)
             servers = {
-                "modelyard": _modelyard_server(folder),
+                "modelyard": _modelyard_server(folder, compiled="off"),
+                "modelyard_v2": _modelyard_v2_server(folder),
                 "mlflow": _mlflow_server(mlflow_python, folder, work / f"mlflow-{model}"),
+                "mlserver": _mlserver_server(mlserver_python, folder, work / f"mlserver-{model}"),
                 "floor": _floor_server(folder),
+                "constant": _constant_server(folder),
             }
+            if _compiled_path():
+                servers["modelyard_compiled"] = _modelyard_server(folder, compiled="auto")
             results["models"][model] = {
                 name: _measure(name, server, folder, settings) for name, server in servers.items()
             }
@@ -80,6 +96,18 @@ def measure_all(requests: int, duration: int) -> dict:
 
 
 _MLFLOW_VERSION = "import mlflow; print(mlflow.__version__)"
+_MLSERVER_VERSION = "import mlserver; print(mlserver.__version__)"
+
+
+def _compiled_path() -> bool:
+    """Whether this modelyard has a compiled (ONNX) prediction path to measure with and without.
+
+    The path reads ``MODELYARD_COMPILED`` (``off`` or ``auto``); until it exists
+    (its extra installed) only the ``modelyard`` rows, without it, are measured.
+    """
+    from importlib.util import find_spec
+
+    return find_spec("onnxruntime") is not None and find_spec("modelyard.compiled") is not None
 
 
 def _arguments() -> argparse.Namespace:
@@ -129,7 +157,7 @@ def _rows(folder: Path, n: int = 1) -> tuple[list[str], list[list[float]]]:
 # --- the servers: each is (command, env, path, body of one row) ------------------------------
 
 
-def _modelyard_server(folder: Path) -> dict[str, Any]:
+def _modelyard_server(folder: Path, compiled: str = "off") -> dict[str, Any]:
     columns, data = _rows(folder)
     return {
         "command": [
@@ -141,13 +169,83 @@ def _modelyard_server(folder: Path) -> dict[str, Any]:
             "--port",
             "{port}",
         ],
-        "env": {},
+        "env": {COMPILED_ENV: compiled},
         "ready": "/health",
         "path": "/predict",
         "bodies": [
             {"rows": [dict(zip(columns, data[0], strict=True))]},
             [dict(zip(columns, data[0], strict=True))],  # before the {"rows": ...} body existed
         ],
+    }
+
+
+def _v2_body(folder: Path) -> dict[str, Any]:
+    """One row as one 2-D FP64 tensor, the form both modelyard and MLServer's numpy codec take."""
+    _columns, data = _rows(folder)
+    return {
+        "inputs": [
+            {"name": "input-0", "datatype": "FP64", "shape": [1, len(data[0])], "data": data}
+        ],
+        "outputs": [{"name": "predict"}],
+    }
+
+
+def _modelyard_v2_server(folder: Path) -> dict[str, Any]:
+    server = _modelyard_server(folder)
+    name = folder.parent.name
+    return {
+        **server,
+        "ready": f"/v2/models/{name}/ready",
+        "path": f"/v2/models/{name}/infer",
+        "bodies": [_v2_body(folder)],
+        "v2": True,
+    }
+
+
+def _mlserver_server(python: Path, folder: Path, target: Path) -> dict[str, Any]:
+    """MLServer's scikit-learn runtime on the same estimator, dumped with joblib for it."""
+    import joblib
+    from modelyard import load_model
+
+    target.mkdir(parents=True)
+    joblib.dump(load_model(folder).estimator, target / "model.joblib")
+    settings = {
+        "name": "model",
+        "implementation": "mlserver_sklearn.SKLearnModel",
+        "parameters": {"uri": "./model.joblib"},
+    }
+    (target / "model-settings.json").write_text(json.dumps(settings))
+
+    def prepare(port: int) -> None:
+        # One process, as modelyard's one worker: inference in the server process itself.
+        server_settings = {
+            "http_port": port,
+            "grpc_port": free_port(),
+            "metrics_port": free_port(),
+            "parallel_workers": 0,
+            "debug": False,
+        }
+        (target / "settings.json").write_text(json.dumps(server_settings))
+
+    return {
+        "command": [str(python.parent / "mlserver"), "start", str(target)],
+        "env": {"PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+        "ready": "/v2/models/model/ready",
+        "path": "/v2/models/model/infer",
+        "bodies": [_v2_body(folder)],
+        "prepare": prepare,
+        "v2": True,
+    }
+
+
+def _constant_server(folder: Path) -> dict[str, Any]:
+    server = _floor_server(folder)
+    columns, data = _rows(folder)
+    return {
+        **server,
+        "command": [part.replace("floor_app", "constant_app") for part in server["command"]],
+        "env": {},
+        "bodies": [{"rows": [dict(zip(columns, data[0], strict=True))]}],
     }
 
 
@@ -206,6 +304,8 @@ def _floor_server(folder: Path) -> dict[str, Any]:
 
 def _measure(name: str, server: dict[str, Any], folder: Path, args: argparse.Namespace) -> dict:
     port = free_port()
+    if "prepare" in server:
+        server["prepare"](port)
     command = [part.replace("{port}", str(port)) for part in server["command"]]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
@@ -214,7 +314,7 @@ def _measure(name: str, server: dict[str, Any], folder: Path, args: argparse.Nam
     try:
         _wait_up(port, server, process, log)
         body = _working_body(port, server)
-        predictions = _predictions(port, server["path"], body)
+        predictions = _predictions(port, server["path"], body, server.get("v2", False))
         latencies = _latencies(port, server["path"], body, args.requests)
         throughput = _throughput(port, server["path"], body, args.duration)
     finally:
@@ -271,8 +371,10 @@ def _post(connection: http.client.HTTPConnection, path: str, body: bytes) -> tup
     return response.status, response.read()
 
 
-def _predictions(port: int, path: str, body: bytes) -> Any:
+def _predictions(port: int, path: str, body: bytes, v2: bool) -> Any:
     _status, answer = _post(http.client.HTTPConnection("127.0.0.1", port), path, body)
+    if v2:
+        return json.loads(answer)["outputs"][0]["data"]
     return json.loads(answer)["predictions"]
 
 
@@ -361,18 +463,23 @@ def _python_load(port: int, path: str, body: bytes, duration: int) -> dict[str, 
 
 
 def _ratios(measured: dict[str, dict]) -> dict[str, float]:
-    me, mlflow, floor = measured["modelyard"], measured["mlflow"], measured["floor"]
-    if not me["prediction"] == mlflow["prediction"] == floor["prediction"]:
-        raise SystemExit(
-            f"the servers disagree: {me['prediction']}, {mlflow['prediction']}, "
-            f"{floor['prediction']}"
-        )
-    return {
-        "throughput_vs_mlflow": me["requests_per_s"] / mlflow["requests_per_s"],
-        "throughput_vs_floor": me["requests_per_s"] / floor["requests_per_s"],
-        "p50_vs_mlflow": me["p50_ms"] / mlflow["p50_ms"],
-        "p50_vs_floor": me["p50_ms"] / floor["p50_ms"],
-    }
+    """modelyard / each peer; against MLServer, modelyard on the same (V2) protocol."""
+    answers = {name: measured[name]["prediction"] for name in PREDICTING if name in measured}
+    if len({json.dumps(a) for a in answers.values()}) != 1:
+        raise SystemExit(f"the servers disagree: {answers}")
+    me, v2 = measured["modelyard"], measured["modelyard_v2"]
+    ratios = {}
+    for peer, mine in (("mlflow", me), ("floor", me), ("constant", me), ("mlserver", v2)):
+        ratios[f"throughput_vs_{peer}"] = mine["requests_per_s"] / measured[peer]["requests_per_s"]
+        ratios[f"p50_vs_{peer}"] = mine["p50_ms"] / measured[peer]["p50_ms"]
+    if "modelyard_compiled" in measured:
+        compiled = measured["modelyard_compiled"]
+        for peer in ("floor", "constant"):
+            ratios[f"compiled_throughput_vs_{peer}"] = (
+                compiled["requests_per_s"] / measured[peer]["requests_per_s"]
+            )
+            ratios[f"compiled_p50_vs_{peer}"] = compiled["p50_ms"] / measured[peer]["p50_ms"]
+    return ratios
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -392,23 +499,16 @@ def _write(results: dict, folder: Path, label: str) -> None:
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for model, measured in results["models"].items():
-        for server in ("modelyard", "mlflow", "floor"):
+        for server in [name for name in measured if name != "ratios"]:
             m = measured[server]
             lines.append(
                 f"| {model} | {server} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
                 f"{m['requests_per_s']:.0f} | {m['errors']} |"
             )
-    lines += [
-        "",
-        "| model | throughput / MLflow | throughput / floor | p50 / MLflow | p50 / floor |",
-    ]
-    lines += ["| --- | ---: | ---: | ---: | ---: |"]
+    lines += ["", "| model | ratio | value |", "| --- | --- | ---: |"]
     for model, measured in results["models"].items():
-        r = measured["ratios"]
-        lines.append(
-            f"| {model} | {r['throughput_vs_mlflow']:.2f}x | {r['throughput_vs_floor']:.2f}x | "
-            f"{r['p50_vs_mlflow']:.2f}x | {r['p50_vs_floor']:.2f}x |"
-        )
+        for name, value in measured["ratios"].items():
+            lines.append(f"| {model} | {name.replace('_', ' ')} | {value:.2f}x |")
     report = "\n".join(lines) + "\n"
     (folder / f"{label}.md").write_text(report)
     print("\n" + report + f"\nwritten to {folder}/{label}.json and .md")
@@ -416,6 +516,7 @@ def _write(results: dict, folder: Path, label: str) -> None:
 
 def _versions() -> dict[str, str]:
     names = ("modelyard", "fastapi", "uvicorn", "pydantic", "scikit-learn", "numpy", "pandas")
+    # mlserver's version is read from its own venv by measure_all
     return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
 
 

@@ -49,6 +49,9 @@ nitpick_ignore = [
     # Nor is prometheus_client's.
     ("py:class", "prometheus_client.registry.CollectorRegistry"),
     ("py:class", "prometheus_client.metrics_core.GaugeMetricFamily"),
+    ("py:class", "fastapi.routing.APIRouter"),
+    ("py:class", "starlette.requests.Request"),
+    ("py:class", "starlette.responses.Response"),
 ]
 nitpick_ignore_regex = [
     # A dataclass signature whose default is field(default_factory=...) is split at the

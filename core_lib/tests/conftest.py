@@ -210,6 +210,17 @@ def trained_penguins(train_penguins) -> Model:
     return train_penguins()
 
 
+@pytest.fixture(scope="session")
+def saved_penguins(penguins, tmp_path_factory) -> Path:
+    """The penguins pipeline trained under the default contract and saved; its version folder."""
+    import contextlib
+
+    folder = tmp_path_factory.mktemp("penguins")
+    with contextlib.chdir(folder):  # its run record goes there too
+        model = Model(penguins_pipeline(), name="penguins").train(penguins)
+        return Path(str(model.save(folder / "models")))
+
+
 # -- plots and reports ---------------------------------------------------------
 
 

@@ -190,9 +190,10 @@ def _why_not(result: Result, name: str) -> str | None:
 
 
 def _png(result: Result, name: str) -> bytes:
-    from matplotlib.figure import Figure
+    from modelyard.plots.style import FIGSIZE, require_matplotlib
 
-    from modelyard.plots.style import FIGSIZE
+    require_matplotlib()
+    from matplotlib.figure import Figure
 
     # A bare Figure, not pyplot: nothing is left open and no backend is needed.
     figure = Figure(figsize=FIGSIZE, layout="constrained")

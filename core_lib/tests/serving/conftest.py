@@ -101,29 +101,48 @@ def start_server() -> Iterator[Callable[..., tuple[str, subprocess.Popen]]]:
     started: list[subprocess.Popen] = []
 
     def start(*command: str, env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, *command, "--port", str(port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,  # its own process group, so teardown reaches every worker
-        )
+        url, process = _start_server(command, env)
         started.append(process)
-        # Drain the log as it comes: a full pipe would block the server's logging, and it.
-        process.output = []  # type: ignore[attr-defined]
-        threading.Thread(
-            target=lambda: process.output.extend(process.stdout),
-            daemon=True,  # type: ignore[attr-defined]
-        ).start()
-        url = f"http://127.0.0.1:{port}"
-        wait_until_ready(url, process)
         return url, process
 
     yield start
     for process in started:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def penguins_server(saved_penguins) -> Iterator[str]:
+    """``modelyard serve`` on the saved penguins model (strings, missing values); its URL."""
+    url, process = _start_server(("-m", "modelyard.cli", "serve", str(saved_penguins)), None)
+    yield url
+    _stop(process)
+
+
+def _start_server(
+    command: tuple[str, ...], env: dict[str, str] | None
+) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, *command, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,  # its own process group, so teardown reaches every worker
+    )
+    # Drain the log as it comes: a full pipe would block the server's logging, and it.
+    process.output = []  # type: ignore[attr-defined]
+    threading.Thread(
+        target=lambda: process.output.extend(process.stdout),
+        daemon=True,  # type: ignore[attr-defined]
+    ).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, process)
+    except AssertionError:
+        _stop(process)
+        raise
+    return url, process
 
 
 def _stop(process: subprocess.Popen) -> None:

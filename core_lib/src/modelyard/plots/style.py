@@ -11,6 +11,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from modelyard.exceptions import PlotError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -38,7 +40,19 @@ def _headless() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def require_matplotlib() -> None:
+    """Raise :class:`~modelyard.exceptions.PlotError` naming the extra if matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise PlotError(
+            "plots need matplotlib, which is not installed: "
+            "pip install 'modelyard[plots]' (a serving image leaves it out)"
+        ) from None
+
+
 def _load_matplotlib() -> Any:
+    require_matplotlib()
     import matplotlib
 
     # Read rcParams["backend"] without resolving it: the sentinel means nobody chose one.

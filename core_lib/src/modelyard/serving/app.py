@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelyard import __version__, env
 from modelyard.artifact import library_versions
@@ -34,11 +35,12 @@ from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
+from modelyard.serving import errors, v2
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
 from modelyard.serving.monitoring import Watch, add_monitoring, card_profile
-from modelyard.serving.observability import Metrics, RequestMiddleware, internal_error
+from modelyard.serving.observability import Metrics, RequestMiddleware
 from modelyard.serving.predictor import Predictor
-from modelyard.serving.requests import RequestError, RequestParser
+from modelyard.serving.requests import Parsed, RequestError, RequestParser
 from modelyard.store import locate_ref
 
 MODEL_ENV = "MODELYARD_SERVE_MODEL"
@@ -109,6 +111,62 @@ class _Served:
         self.ready.set()
 
 
+class _Predicting:
+    """The prediction path both protocols share: readiness, parsing, the contract, the model."""
+
+    def __init__(self, served: _Served, parser: BodyParser, metrics: Metrics, watch: Watch):
+        self.served, self.parser, self.metrics, self.watch = served, parser, metrics, watch
+        self.name, self.version, self.schema = served.name, served.version, served.schema
+
+    def is_ready(self) -> bool:
+        return self.served.ready.is_set()
+
+    def classes(self) -> list[Any] | None:
+        return self.served.info["classes"]
+
+    def has_probabilities(self) -> bool:
+        predictor = self.served.predictor
+        return predictor is not None and predictor.has_probabilities
+
+    async def run(self, request: Request, v2: bool) -> tuple[Parsed, dict[str, Any]] | Response:
+        path = request.url.path
+        predictor = self.served.predictor
+        if predictor is None:
+            if self.served.failure:
+                return errors.refusal(
+                    path, 503, "not_ready", f"failed to load: {self.served.failure}"
+                )
+            return errors.refusal(
+                path, 503, "not_ready", "the model is still loading; retry shortly"
+            )
+        try:
+            parsed = await self.parser.parse(await request.body(), v2=v2)
+        except RequestError as error:
+            self.metrics.count_contract(error.contract)
+            return errors.error_response(path, error.status, error.details)
+        self.metrics.count_contract(parsed.contract)
+        if parsed.probabilities and not predictor.has_probabilities:
+            return errors.refusal(
+                path,
+                422,
+                "no_probabilities",
+                "this model gives no probabilities",
+                loc=["probabilities"],
+            )
+        try:
+            if len(parsed.rows) <= INLINE_ROWS:
+                answer = predictor.predict(parsed.rows, parsed.probabilities)
+            else:
+                answer = await run_in_threadpool(
+                    predictor.predict, parsed.rows, parsed.probabilities
+                )
+        except Exception as error:
+            return _model_failed(path, request.scope["state"]["request_id"], error)
+        request_id = request.scope["state"]["request_id"]
+        self.watch.record(request_id, parsed.rows, answer, parsed.contract)
+        return parsed, answer
+
+
 def create_app(
     model: Model | str | Path,
     *,
@@ -132,7 +190,8 @@ def create_app(
             modelyard's built-in list (see :mod:`modelyard.trust`).
 
     Endpoints: ``GET /health/live``, ``GET /health/ready``, ``GET /metadata``,
-    ``GET /metrics`` and ``POST /predict``.
+    ``GET /metrics`` and ``POST /predict``, and the Open Inference Protocol's
+    under ``/v2`` (:mod:`modelyard.serving.v2`).
     """
     served, loader = _served(model, storage_options, tuple(trusted))
     limits = (
@@ -162,26 +221,20 @@ def create_app(
         docs_url=None,  # the docs pages load scripts from the internet; /openapi.json stays
         redoc_url=None,
     )
-    metrics = Metrics(
-        [
-            "/health",
-            "/health/live",
-            "/health/ready",
-            "/metadata",
-            "/metrics",
-            "/monitoring",
-            "/predict",
-        ]
-    )
+    metrics = Metrics()  # labelled by the routes below
     watch = Watch.from_env(
         served.schema.names, (served.name, served.version), served.profile, metrics.registry
     )
     app.add_middleware(InFlightLimit, limit=max_in_flight())
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
+    app.add_exception_handler(StarletteHTTPException, errors.http_exception_handler)
+    predicting = _Predicting(served, bodies, metrics, watch)
     _add_health(app, served)
     _add_metadata(app, served, limits)
-    _add_predict(app, served, bodies, metrics, watch)
+    _add_predict(app, served, predicting)
     add_monitoring(app, watch)
+    protocol_v2 = v2.router(predicting)
+    app.include_router(protocol_v2)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -189,6 +242,7 @@ def create_app(
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
 
     _document_request_body(app, parser)
+    metrics.routes = [*app.routes, *protocol_v2.routes]  # included routers match lazily
     return app
 
 
@@ -306,10 +360,8 @@ def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> Non
         return Response(encoded, media_type=_JSON)
 
 
-def _add_predict(
-    app: FastAPI, served: _Served, parser: BodyParser, metrics: Metrics, watch: Watch
-) -> None:
-    errors = {
+def _add_predict(app: FastAPI, served: _Served, predicting: _Predicting) -> None:
+    errors_ = {
         413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
         422: {"model": ErrorAnswer, "description": "The body does not match the features."},
@@ -324,7 +376,7 @@ def _add_predict(
     @app.post(
         "/predict",
         response_class=Response,
-        responses={200: {"model": Prediction}, **errors},
+        responses={200: {"model": Prediction}, **errors_},
         openapi_extra={"x-modelyard-body": True},
     )
     async def predict(request: Request) -> Response:
@@ -337,40 +389,22 @@ def _add_predict(
         Add ``"probabilities": true`` for a classifier's class probabilities.
         """
         if not _is_json(request.headers.get("content-type", "")):
-            return _refuse(
-                415, "body_type", "send the body as JSON (Content-Type: application/json)"
+            return errors.refusal(
+                "/predict",
+                415,
+                "body_type",
+                "send the body as JSON (Content-Type: application/json)",
             )
-        predictor = served.predictor
-        if predictor is None:
-            if served.failure:
-                return _refuse(503, "not_ready", f"failed to load: {served.failure}")
-            return _refuse(503, "not_ready", "the model is still loading; retry shortly")
-        try:
-            parsed = await parser.parse(await request.body())
-        except RequestError as error:
-            metrics.count_contract(error.contract)
-            return Response(json.dumps({"detail": error.details}), error.status, media_type=_JSON)
-        metrics.count_contract(parsed.contract)
-        if parsed.probabilities and not predictor.has_probabilities:
-            return _refuse(
-                422, "no_probabilities", "this model gives no probabilities", loc=["probabilities"]
-            )
-        try:
-            if len(parsed.rows) <= INLINE_ROWS:
-                answer = predictor.predict(parsed.rows, parsed.probabilities)
-            else:
-                answer = await run_in_threadpool(
-                    predictor.predict, parsed.rows, parsed.probabilities
-                )
-        except Exception as error:
-            return _model_failed(request.scope["state"]["request_id"], error)
-        watch.record(request.scope["state"]["request_id"], parsed.rows, answer, parsed.contract)
+        result = await predicting.run(request, v2=False)
+        if isinstance(result, Response):
+            return result
+        parsed, answer = result
         if parsed.probabilities:
-            answer["classes"] = predictor.classes
+            answer["classes"] = predicting.classes()
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
 
 
-def _model_failed(request_id: str, error: Exception) -> Response:
+def _model_failed(path: str, request_id: str, error: Exception) -> Response:
     """Log the model's exception in full; answer without its message (it may quote the input).
 
     A ValueError from a model given schema-valid input means it cannot use these
@@ -379,19 +413,8 @@ def _model_failed(request_id: str, error: Exception) -> Response:
     """
     logger.exception("the model failed on request %s", request_id, extra={"request_id": request_id})
     if isinstance(error, ValueError):
-        content = {
-            "detail": [
-                {
-                    "loc": [],
-                    "msg": "the model cannot predict for the values in this request (for example "
-                    "numbers too large for it); the reason is logged under this request id",
-                    "type": "model_rejected_input",
-                }
-            ],
-            "request_id": request_id,
-        }
-        return Response(json.dumps(content), 422, media_type=_JSON)
-    return Response(json.dumps(internal_error(request_id)), 500, media_type=_JSON)
+        return errors.error_response(path, 422, errors.model_rejected_input(), request_id)
+    return errors.error_response(path, 500, errors.internal_error(), request_id)
 
 
 def _document_request_body(app: FastAPI, parser: RequestParser) -> None:
@@ -419,8 +442,3 @@ def _document_request_body(app: FastAPI, parser: RequestParser) -> None:
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == _JSON or (media.startswith("application/") and media.endswith("+json"))
-
-
-def _refuse(status: int, kind: str, msg: str, loc: list | None = None) -> Response:
-    detail = {"detail": [{"loc": loc or [], "msg": msg, "type": kind}]}
-    return Response(json.dumps(detail), status, media_type=_JSON)

@@ -31,6 +31,7 @@ from typing import Any
 
 from modelyard.exceptions import ConfigError
 from modelyard.schema import FeatureSchema
+from modelyard.serving.errors import detail, send_error
 from modelyard.serving.requests import Parsed, RequestError, RequestParser
 
 logger = logging.getLogger("modelyard.serving")
@@ -40,7 +41,9 @@ DEFAULT_MAX_IN_FLIGHT = 32
 #: Bodies of this many bytes or more are parsed in the parsing process, not on the event loop.
 BIG_BODY_BYTES = 256 * 1024
 #: Paths never counted nor refused by :class:`InFlightLimit`.
-HEALTH_PATHS = frozenset({"/health", "/health/live", "/health/ready"})
+HEALTH_PATHS = frozenset(
+    {"/health", "/health/live", "/health/ready", "/v2/health/live", "/v2/health/ready"}
+)
 #: Seconds a client refused for being over the in-flight limit is asked to wait.
 RETRY_AFTER_SECONDS = 1
 
@@ -77,7 +80,7 @@ class InFlightLimit:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            await _send_busy(send, self.limit)
+            await _send_busy(send, scope["path"], self.limit)
             return
         self.in_flight += 1
         try:
@@ -106,10 +109,13 @@ class BodyParser:
         self._executor: ProcessPoolExecutor | None = None
         self._one_at_a_time: asyncio.Lock | None = None
 
-    async def parse(self, body: bytes) -> Parsed:
-        """Validate a JSON body; raise :class:`~modelyard.serving.requests.RequestError`."""
+    async def parse(self, body: bytes, v2: bool = False) -> Parsed:
+        """Validate a JSON body; raise :class:`~modelyard.serving.requests.RequestError`.
+
+        With ``v2`` the body is an Open Inference Protocol inference request.
+        """
         if len(body) < self.big:
-            return self.parser.parse(body)
+            return self.parser.parse(body, v2)
         if self._one_at_a_time is None:
             self._one_at_a_time = asyncio.Lock()
         async with self._one_at_a_time:
@@ -118,22 +124,16 @@ class BodyParser:
                 self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
             try:
                 return await asyncio.get_running_loop().run_in_executor(
-                    self._executor, _parse, self._spec, body
+                    self._executor, _parse, self._spec, body, v2
                 )
             except BrokenProcessPool:
                 self._executor = None
                 logger.error("the body-parsing process stopped; the next big body starts another")
-                raise RequestError(
-                    503,
-                    [
-                        {
-                            "loc": ["body"],
-                            "msg": "the server could not parse this body (its parsing process "
-                            "stopped); retry, or send fewer rows per request",
-                            "type": "parser_unavailable",
-                        }
-                    ],
-                ) from None
+                msg = (
+                    "the server could not parse this body (its parsing process "
+                    "stopped); retry, or send fewer rows per request"
+                )
+                raise RequestError(503, [detail(["body"], msg, "parser_unavailable")]) from None
 
     def close(self) -> None:
         """Stop the parsing process, if one was started."""
@@ -142,9 +142,9 @@ class BodyParser:
             self._executor = None
 
 
-def _parse(spec: tuple[str, int], body: bytes) -> Parsed:
+def _parse(spec: tuple[str, int], body: bytes, v2: bool) -> Parsed:
     """Runs in the parsing process: parse one body with the parser for ``spec``."""
-    return _parser(*spec).parse(body)
+    return _parser(*spec).parse(body, v2)
 
 
 @functools.lru_cache(maxsize=4)
@@ -152,28 +152,15 @@ def _parser(schema: str, max_rows: int) -> RequestParser:
     return RequestParser(FeatureSchema.from_dict(json.loads(schema)), max_rows=max_rows)
 
 
-async def _send_busy(send: Any, limit: int) -> None:
-    body = json.dumps(
-        {
-            "detail": [
-                {
-                    "loc": [],
-                    "msg": f"the server is working on {limit} requests already "
-                    f"({MAX_IN_FLIGHT_ENV}); retry after {RETRY_AFTER_SECONDS} s",
-                    "type": "busy",
-                }
-            ]
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
-            ],
-        }
+async def _send_busy(send: Any, path: str, limit: int) -> None:
+    msg = (
+        f"the server is working on {limit} requests already "
+        f"({MAX_IN_FLIGHT_ENV}); retry after {RETRY_AFTER_SECONDS} s"
     )
-    await send({"type": "http.response.body", "body": body})
+    await send_error(
+        send,
+        path,
+        503,
+        [detail([], msg, "busy")],
+        headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+    )

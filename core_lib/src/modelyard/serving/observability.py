@@ -3,9 +3,10 @@
 One ASGI middleware does the per-request bookkeeping: it gives each request an
 id (answered in the ``X-Request-ID`` header), refuses bodies over the size limit
 before they are read in full, counts and times the request, and writes one JSON
-log line. With several uvicorn workers the metrics are shared through
-prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which
-:func:`modelyard.serving.serve` sets up).
+log line (about 15 µs; see benchmarks/README.md, serving, for why it is
+written in place rather than by a queue thread). With several uvicorn
+workers the metrics are shared through prometheus_client's multiprocess mode
+(``PROMETHEUS_MULTIPROC_DIR``, which :func:`modelyard.serving.serve` sets up).
 """
 
 import json
@@ -14,12 +15,15 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
+
+from modelyard.serving.errors import internal_error, send_error, too_large
 
 access_log = logging.getLogger("modelyard.access")
 logger = logging.getLogger("modelyard.serving")
@@ -39,12 +43,23 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class Metrics:
-    """The server's Prometheus metrics, in a registry of their own."""
+#: The path label of a request that matched none of the app's routes.
+OTHER_PATH = "other"
 
-    def __init__(self, paths: Iterable[str]):
+
+class Metrics:
+    """The server's Prometheus metrics, in a registry of their own.
+
+    Requests are labelled by the route they matched, as the app declares it
+    (``/v2/models/{name}/infer``, not the path the client sent), so the number
+    of series is bounded by the app's routes; a path no route matched is
+    labelled ``other``.
+    """
+
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.paths = frozenset(paths)
+        #: The app's routes, for requests answered before routing (413, a busy 503).
+        self.routes: list[Any] = []
         self.requests = Counter(
             "modelyard_http_requests",
             "HTTP requests answered, by method, path and status.",
@@ -78,9 +93,8 @@ class Metrics:
         for (feature, check), count in counts.items():
             self.contract.labels(feature=feature, check=check).inc(count)
 
-    def observe(self, method: str, path: str, status: int, seconds: float) -> None:
-        """Count one answered request."""
-        label = path if path in self.paths else "other"  # unknown paths must not add series
+    def observe(self, method: str, label: str, status: int, seconds: float) -> None:
+        """Count one answered request under its route's ``label`` (see :meth:`label`)."""
         self.requests.labels(method, label, str(status)).inc()
         self.latency.labels(label).observe(seconds)
         if status >= 400:
@@ -93,6 +107,21 @@ class Metrics:
             MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+    def label(self, scope: Scope) -> str:
+        """The path template of the route a request matched, else ``other``.
+
+        The router leaves the matched route in the scope; a request answered
+        before it was routed (too large, or the server busy) is matched here
+        against :attr:`routes`.
+        """
+        route = scope.get("route")
+        for candidate in self.routes if route is None else ():
+            if candidate.matches(scope)[0] == Match.FULL and hasattr(candidate, "path"):
+                route = candidate
+                break
+        path = getattr(route, "path", None)
+        return path if isinstance(path, str) else OTHER_PATH
 
 
 class BodyTooLarge(Exception):
@@ -142,16 +171,29 @@ class RequestMiddleware:
             await self.app(scope, limited_receive, send_with_id)
         except BodyTooLarge:
             if not response_started:
-                await _send_json(send_with_id, 413, _too_large(self.max_body_bytes))
+                await send_error(
+                    send_with_id,
+                    scope["path"],
+                    413,
+                    too_large(self.max_body_bytes),
+                    headers=[(b"connection", b"close")],
+                )
         except ClientDisconnect:
             status = 499  # the client left, or a deadline cut it off, before its body was in
         except Exception:
             logger.exception("request %s failed", request_id, extra={"request_id": request_id})
             if not response_started:
-                await _send_json(send_with_id, 500, internal_error(request_id))
+                await send_error(
+                    send_with_id,
+                    scope["path"],
+                    500,
+                    internal_error(),
+                    request_id,
+                    headers=[(b"connection", b"close")],
+                )
         finally:
             seconds = time.perf_counter() - started
-            self.metrics.observe(scope["method"], scope["path"], status, seconds)
+            self.metrics.observe(scope["method"], self.metrics.label(scope), status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "",
@@ -174,50 +216,6 @@ class RequestMiddleware:
                 except ValueError:
                     return 0
         return 0
-
-
-def internal_error(request_id: str) -> dict[str, Any]:
-    """The answer to a failure inside the server: no details, a request id to quote."""
-    return {
-        "detail": [
-            {
-                "loc": [],
-                "msg": "the server failed to answer this request; it is logged under "
-                "this request id, quote it to the service's operators",
-                "type": "internal_error",
-            }
-        ],
-        "request_id": request_id,
-    }
-
-
-def _too_large(limit: int) -> dict[str, Any]:
-    return {
-        "detail": [
-            {
-                "loc": ["body"],
-                "msg": f"the body is larger than {limit} bytes (MODELYARD_MAX_BODY_BYTES); "
-                "send fewer rows per request",
-                "type": "body_too_large",
-            }
-        ]
-    }
-
-
-async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
-    body = json.dumps(content).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def _request_id(scope: Scope) -> str:

@@ -5,9 +5,11 @@ Two shapes are accepted::
     {"rows": [{"feature": value, ...}, ...], "probabilities": false}
     {"columns": ["feature", ...], "data": [[value, ...], ...], "probabilities": false}
 
-Both become one list of rows, each a list of values in training column order,
-or a :class:`RequestError` whose details name the row and the field, never the
-value that was sent.
+The Open Inference Protocol's body (one tensor per feature, or one 2-D tensor;
+see :mod:`modelyard.serving.tensors`) is turned into the columns shape and
+validated by the same rules. Every shape becomes one list of rows, each a
+list of values in training column order, or a :class:`RequestError` whose
+details name the row and the field, never the value that was sent.
 
 The model's data contract decides the rest: a feature that may be missing
 (``nullable``) takes ``null`` and may be left out of a row, one that may not
@@ -26,6 +28,8 @@ from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, Validation
 from typing_extensions import NotRequired, TypedDict
 
 from modelyard.schema import Feature, FeatureSchema
+from modelyard.serving import tensors
+from modelyard.serving.errors import detail as _error
 
 _INT64 = {"ge": -(2**63), "le": 2**63 - 1}
 _PYTHON_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "category": str}
@@ -70,6 +74,10 @@ class Parsed:
     #: How many values broke the contract, by ``(feature, check)``; check is
     #: ``unseen_category`` or ``out_of_range``.
     contract: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: The Open Inference Protocol request's outputs, in the order asked (None for ``/predict``).
+    outputs: tuple[str, ...] | None = None
+    #: The Open Inference Protocol request's ``id``, when it is a short plain token.
+    request_id: str | None = None
 
 
 class RequestParser:
@@ -83,6 +91,7 @@ class RequestParser:
         self.names = schema.names
         self.max_rows = max_rows
         self._kinds = {f.name: f for f in schema.features}
+        self._features = tuple(schema.features)
         self._rows_type = _rows_body(schema, max_rows)
         self._rows = TypeAdapter(self._rows_type)
         self._columns_type = _columns_body(schema, max_rows)
@@ -90,14 +99,31 @@ class RequestParser:
         self._data_in_schema_order = self._data_type(tuple(self.names))
         self._checks = _contract_checks(schema)
 
-    def parse(self, body: bytes) -> Parsed:
-        """Validate a JSON body; raise :class:`RequestError` (422) naming what is wrong."""
+    def parse(self, body: bytes, v2: bool = False) -> Parsed:
+        """Validate a JSON body; raise :class:`RequestError` (422) naming what is wrong.
+
+        With ``v2``, the body is an Open Inference Protocol inference request; a
+        malformed tensor is refused with 400, a value against the contract with 422.
+        """
         try:
             payload = pydantic_core.from_json(body, allow_inf_nan=True)
         except ValueError:
             raise RequestError(
                 422, [_error([], "body is not valid JSON", "json_invalid")]
             ) from None
+        if v2:
+            try:
+                request = tensors.decode(payload, self._features)
+            except tensors.TensorError as error:
+                raise RequestError(400, error.details) from None
+            parsed = self._parse_columns(request.columns)
+            return Parsed(
+                parsed.rows,
+                "predict_proba" in request.outputs,
+                parsed.contract,
+                request.outputs,
+                request.id,
+            )
         if isinstance(payload, dict) and "rows" in payload:
             return self._parse_rows(payload)
         if isinstance(payload, dict) and ("columns" in payload or "data" in payload):
@@ -327,10 +353,6 @@ def _contract_checks(schema: FeatureSchema) -> list[tuple[int, str, str, Any, bo
                 )
             )
     return checks
-
-
-def _error(loc: list[Any], msg: str, kind: str, **extra: Any) -> dict[str, Any]:
-    return {"loc": loc, "msg": msg, "type": kind, **extra}
 
 
 def _shortened(detail: dict[str, Any]) -> dict[str, Any]:
