@@ -19,6 +19,7 @@ from modelyard.drift import (
     psi,
     sketch_frame,
     sketch_predictions,
+    training_profile,
 )
 from modelyard.exceptions import ModelyardError
 
@@ -255,6 +256,17 @@ def test_predictions_are_sketched_from_the_holdout_of_the_scoring_run(classifier
 
     assert classifier.monitoring.prediction_source == "holdout"
     assert classifier.monitoring.prediction.n == result.n_test
+
+
+def test_features_are_sketched_when_the_model_cannot_predict(reference):
+    def predict(rows):
+        raise RuntimeError("no")
+
+    profile = training_profile(reference, None, "regression", predict)
+
+    assert profile.prediction is None
+    assert profile.prediction_source == "unavailable (RuntimeError on predict)"
+    assert set(profile.features) == set(reference.columns)
 
 
 def test_one_value_lands_in_the_slot_that_counts_gives_it(reference):

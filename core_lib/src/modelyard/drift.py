@@ -438,12 +438,16 @@ def training_profile(
     else:
         # In-sample predictions look better than production's for an overfitted model;
         # the card says so in prediction_source.
-        predicted, source = predict(sample), "in-sample"
-    return ReferenceProfile(
-        sketch_frame(sample, kinds, max_rows=None),
-        sketch_predictions(sample_rows(pd.DataFrame({"p": predicted}))["p"], task),
-        source,
+        try:
+            predicted, source = predict(sample), "in-sample"
+        except Exception as error:  # the features are still worth watching
+            predicted, source = None, f"unavailable ({type(error).__name__} on predict)"
+    prediction = (
+        None
+        if predicted is None
+        else sketch_predictions(sample_rows(pd.DataFrame({"p": predicted}))["p"], task)
     )
+    return ReferenceProfile(sketch_frame(sample, kinds, max_rows=None), prediction, source)
 
 
 @dataclass(frozen=True)

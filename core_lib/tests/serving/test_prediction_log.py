@@ -29,7 +29,9 @@ class BlockingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.entered.set()
-        self.release.wait()
+        # Bounded, so a failed test cannot leave a thread holding this handler's lock,
+        # which logging.shutdown() would then wait on for ever.
+        self.release.wait(60)
         self.lines.append(record.getMessage())
 
 
@@ -110,12 +112,14 @@ def test_request_is_answered_while_the_writer_is_blocked(
     monkeypatch.setattr(predictionlog, "_rotating_handler", lambda settings: handler)
     monkeypatch.setenv("MODELYARD_PREDICTION_LOG", str(tmp_path / "p.jsonl"))
     with TestClient(create_app(trained_classifier)) as client:
-        client.post("/predict", json={"rows": rows[:1]})
-        assert handler.entered.wait(30)  # the writer holds the first record, stuck
-        answer = client.post("/predict", json={"rows": rows[:1]})
-        assert answer.status_code == 200
-        assert not handler.release.is_set()
-        handler.release.set()
+        try:
+            client.post("/predict", json={"rows": rows[:1]})
+            assert handler.entered.wait(30)  # the writer holds the first record, stuck
+            answer = client.post("/predict", json={"rows": rows[:1]})
+            assert answer.status_code == 200
+            assert not handler.release.is_set()
+        finally:
+            handler.release.set()
     assert len(handler.lines) == 2
 
 
@@ -128,13 +132,15 @@ def test_records_are_dropped_and_counted_when_the_writer_is_behind(tmp_path):
         handler=handler,
         queue_size=1,
     )
-    log.record("first", [[1]], {"predictions": [0]})
-    assert handler.entered.wait(30)
-    results = [log.record(f"r{n}", [[1]], {"predictions": [0]}) for n in range(5)]
+    try:
+        log.record("first", [[1]], {"predictions": [0]})
+        assert handler.entered.wait(30)
+        results = [log.record(f"r{n}", [[1]], {"predictions": [0]}) for n in range(5)]
+    finally:
+        handler.release.set()
+        log.close()
     assert results == [True, False, False, False, False]  # one waits in the queue
     assert registry.get_sample_value("modelyard_prediction_log_dropped_total") == 4
-    handler.release.set()
-    log.close()
 
 
 def test_redacting_a_name_that_is_not_a_feature_is_refused(tmp_path):
