@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from modelyard.batch import DEFAULT_CHUNK_ROWS, read_chunks
 from modelyard.drift import Counter, DriftReport, DriftThresholds, FeatureDrift, ReferenceProfile
 from modelyard.exceptions import ArtifactError, DataError, ModelyardError, SchemaError
+from modelyard.report import STYLE
 from modelyard.schema import FeatureSchema
 
 if TYPE_CHECKING:
@@ -186,17 +187,12 @@ def write_atomic(target: Path, text: str) -> Path:
     return target
 
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
-h1 { margin-bottom: 0.2em; } .muted { color: #666; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.8em; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.drift { color: #b00020; font-weight: bold; } .warn { color: #a15c00; font-weight: bold; }
-.plots { display: flex; flex-wrap: wrap; gap: 1.5em; }
-figure { margin: 0; } figure img { max-width: 100%; }
-figcaption { color: #666; font-size: 0.9em; }
-"""
+#: The house stylesheet, plus the verdicts' colours.
+_STYLE = (
+    STYLE
+    + ".drift { color: #b00020; font-weight: bold; } "
+    + ".warn { color: #a15c00; font-weight: bold; }\n"
+)
 
 
 def render_drift_report(report: DriftReport, *, model: str = "", current: str = "") -> str:

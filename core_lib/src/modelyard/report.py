@@ -37,7 +37,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_STYLE = """
+#: The stylesheet of modelyard's HTML pages (this report, and the drift report of
+#: :mod:`modelyard.monitor`).
+STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
 h1 { margin-bottom: 0.2em; } .muted { color: #666; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
@@ -99,7 +101,7 @@ def render_report(result: Result, plots: Iterable[str]) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="muted">{_e(result.estimator)}, {_e(result.task)}; written '
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} by modelyard</p>",

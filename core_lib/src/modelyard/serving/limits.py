@@ -24,12 +24,11 @@ import functools
 import json
 import logging
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from modelyard.exceptions import ConfigError
+from modelyard import env
 from modelyard.schema import FeatureSchema
 from modelyard.serving.errors import detail, send_error
 from modelyard.serving.requests import Parsed, RequestError, RequestParser
@@ -50,16 +49,7 @@ RETRY_AFTER_SECONDS = 1
 
 def max_in_flight() -> int:
     """The in-flight limit: ``MODELYARD_MAX_IN_FLIGHT``, else 32; a bad value is an error."""
-    text = os.environ.get(MAX_IN_FLIGHT_ENV)
-    if text is None:
-        return DEFAULT_MAX_IN_FLIGHT
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{MAX_IN_FLIGHT_ENV} must be a positive whole number, not {text!r}")
-    return value
+    return env.read_int(MAX_IN_FLIGHT_ENV, DEFAULT_MAX_IN_FLIGHT)
 
 
 class InFlightLimit:
