@@ -26,7 +26,6 @@ every answered request (:meth:`Watch.record`), closed when the server stops.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import json
 import os
@@ -75,38 +74,18 @@ DEFAULT_WINDOW_SECONDS = 3600.0
 BUCKETS = 20
 #: Verdicts as gauge values.
 VERDICT_VALUES = {"too_few_rows": -1, "ok": 0, "warn": 1, "drift": 2}
-#: Batches up to this size are binned value by value; larger ones with NumPy.
-_SMALL_BATCH = 64
+#: Rows queued before they are binned together (fewer for a window of fewer rows).
+FLUSH_ROWS = 256
 _JSON = "application/json"
 
 
 class _Binner:
-    """Where one feature's values go in the window's flat count vector."""
+    """Where one feature's bins sit in the window's flat count vector."""
 
     def __init__(self, sketch: FeatureSketch, offset: int):
         self.sketch = sketch
         self.offset = offset
         self.size = sketch.n_bins + 1
-        self.missing = offset + sketch.n_bins
-        self.number = sketch.kind == "number"
-        self.edges = list(sketch.edges)
-        self.codes = {value: offset + i for i, value in enumerate(sketch.categories)}
-        self.other = offset + sketch.n_bins - 1
-        #: The flat slot of one value, exactly as :meth:`FeatureSketch.counts` bins it.
-        self.index = self._number if self.number else self._category
-
-    def _number(self, value: Any) -> int:
-        if value is None or value != value:  # None or NaN: missing
-            return self.missing
-        return self.offset + bisect.bisect_left(self.edges, value)
-
-    def _category(self, value: Any) -> int:
-        if value is None:
-            return self.missing
-        code = self.codes.get(value)
-        if code is None and not isinstance(value, str):
-            code = self.codes.get(str(value))
-        return self.other if code is None else code
 
 
 class _Bucket:
@@ -159,12 +138,15 @@ class RollingWindow:
                 self._columns.append((position[name], binner))
                 self._binners[name] = binner
                 offset += binner.size
-        self._indexers = [(column, binner.index) for column, binner in self._columns]
         self._prediction = _Binner(profile.prediction, offset) if profile.prediction else None
         self._size = offset + (self._prediction.size if self._prediction else 0)
         self._buckets: deque[_Bucket] = deque()
         self._total = np.zeros(self._size, np.int64)
         self._rows = 0
+        # Rows taken but not yet binned: (time, rows, predictions, contract counts).
+        self._pending: list[tuple[float, list[list[Any]], Sequence[Any] | None, Any]] = []
+        self._pending_rows = 0
+        self._flush_rows = min(FLUSH_ROWS, self._bucket_rows)
         self._lock = threading.Lock()
 
     def add(
@@ -173,42 +155,80 @@ class RollingWindow:
         predictions: Sequence[Any] | None = None,
         contract: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
-        """Count one request's rows (in training column order), predictions and contract counts."""
+        """Take one request's rows (in training column order), predictions and contract counts.
+
+        The request only queues references to them: they are binned in batches of
+        up to :data:`FLUSH_ROWS` rows with NumPy (a fraction of a microsecond per
+        value, against about one when binned one request at a time), and before
+        every read of the window, so what is read always holds every row.
+        """
         if len(rows) > self.max_rows:  # only the newest rows fit
             rows = rows[-self.max_rows :]
             predictions = predictions[-self.max_rows :] if predictions is not None else None
-        counts = self._count(rows, predictions)
         with self._lock:
-            now = self._clock()
-            self._expire(now)
-            bucket = self._buckets[-1] if self._buckets else None
-            if (
-                bucket is None
-                or bucket.rows >= self._bucket_rows
-                or now - bucket.started >= self._bucket_seconds
+            self._pending.append((self._clock(), rows, predictions, contract))
+            self._pending_rows += len(rows)
+            if self._pending_rows >= self._flush_rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Bin the queued rows into the window (called with the lock held).
+
+        Queued requests further apart than a bucket's span, or more rows than a
+        bucket holds, are binned apart, so each bucket still leaves the window on time.
+        """
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        group: list[tuple[float, list[list[Any]], Sequence[Any] | None, Any]] = []
+        for item in pending:
+            if group and (
+                item[0] - group[0][0] >= self._bucket_seconds
+                or sum(len(rows) for _, rows, _, _ in group) >= self._bucket_rows
             ):
-                bucket = _Bucket(self._size, now)
-                self._buckets.append(bucket)
-            bucket.counts += counts
-            bucket.rows += len(rows)
-            bucket.last = now
+                self._bin(group)
+                group = []
+            group.append(item)
+        if group:
+            self._bin(group)
+
+    def _bin(self, group: list[tuple[float, list[list[Any]], Sequence[Any] | None, Any]]) -> None:
+        rows = [row for _, batch, _, _ in group for row in batch]
+        predictions = None
+        if self._prediction is not None and all(p is not None for _, _, p, _ in group):
+            predictions = [value for _, _, batch, _ in group for value in batch]
+        counts = self._count(rows, predictions)
+        first, last = group[0][0], group[-1][0]
+        self._expire(last)
+        bucket = self._buckets[-1] if self._buckets else None
+        if (
+            bucket is None
+            or bucket.rows >= self._bucket_rows
+            or first - bucket.started >= self._bucket_seconds
+        ):
+            bucket = _Bucket(self._size, first)
+            self._buckets.append(bucket)
+        bucket.counts += counts
+        bucket.rows += len(rows)
+        bucket.last = last
+        for _, _, _, contract in group:
             if contract:
                 bucket.contract.update(contract)
-            self._total += counts
-            self._rows += len(rows)
-            while self._rows > self.max_rows and len(self._buckets) > 1:
-                self._drop()
+        self._total += counts
+        self._rows += len(rows)
+        while self._rows > self.max_rows and len(self._buckets) > 1:
+            self._drop()
 
     @property
     def rows(self) -> int:
         """Rows in the window now."""
         with self._lock:
+            self._flush()
             self._expire(self._clock())
             return self._rows
 
     def snapshot(self) -> tuple[int, dict[str, np.ndarray], np.ndarray | None, Counter]:
         """The rows, per-feature counts, prediction counts and contract counts of the window."""
         with self._lock:
+            self._flush()
             self._expire(self._clock())
             total = self._total.copy()
             contract: Counter[tuple[str, str]] = Counter()
@@ -228,11 +248,6 @@ class RollingWindow:
         return rows, compare_profile(self.profile, counts, prediction, thresholds), contract
 
     def _count(self, rows: list[list[Any]], predictions: Sequence[Any] | None) -> np.ndarray:
-        if len(rows) <= _SMALL_BATCH:
-            slots = [index(row[column]) for row in rows for column, index in self._indexers]
-            if predictions is not None and self._prediction is not None:
-                slots += [self._prediction.index(value) for value in predictions]
-            return np.bincount(slots, minlength=self._size)
         counts = np.zeros(self._size, np.int64)
         for column, binner in self._columns:
             end = binner.offset + binner.size
