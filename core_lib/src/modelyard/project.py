@@ -75,6 +75,29 @@ def model_name(settings: Settings) -> str:
     return model.resolve_name(settings)
 
 
+def score_options(settings: Settings) -> dict[str, Any]:
+    """The project's scoring options as explicit arguments (``cv``, ``metrics``, ...).
+
+    Library methods never read ``pyproject.toml``; a caller holding the settings
+    passes them, e.g. ``data.split(**split_options(settings))`` or
+    ``model.score(data, **score_options(settings))``.
+    """
+    return {
+        "cv": settings.cv,
+        "test_size": settings.test_size,
+        "random_state": settings.random_state,
+        "metrics": settings.metrics or None,
+        "n_jobs": settings.n_jobs,
+        "run_dir": settings.run_dir,
+        "settings": settings,
+    }
+
+
+def split_options(settings: Settings) -> dict[str, Any]:
+    """The project's ``test_size`` and ``random_state``, as :meth:`Dataset.split` takes them."""
+    return {"test_size": settings.test_size, "random_state": settings.random_state}
+
+
 def project_store(settings: Settings) -> ModelStore:
     """The project's model store (``store`` or ``model_dir``)."""
     return open_store(settings.store_url)
@@ -106,6 +129,7 @@ def search_from_settings(
         "metrics": table.get("metrics"),
         "n_jobs": n_jobs,
         "scheduler": scheduler,
+        "settings": settings,
     }
     if table["kind"] == "grid":
         return grid_search(model, data, dict(table["params"]), **how)
