@@ -280,7 +280,7 @@ def _search(
     )
     group = ResultGroup(results)
     best = Model(fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
-    best.train(data, run_dir=run_dir)
+    best.train(data, run_dir=run_dir, settings=settings)
     best.result = group.best
     options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}
     if n_iter is not None:
