@@ -263,7 +263,9 @@ class Model:
         candidate is measured on the same folds as :meth:`score` with
         ``cv=k`` would use.
 
-        Options (each defaulting to the configuration): ``cv`` (folds; 0 for
+        Options (each defaulting to the field of ``settings``, plain data the
+        caller passes, else to :class:`~modelyard.config.Settings`' default;
+        ``pyproject.toml`` is never read here): ``cv`` (folds; 0 for
         the holdout split; default the ``cv`` setting, else 5), ``metrics``
         (the first ranks the candidates), ``random_state``, ``n_jobs``,
         ``scheduler`` (a Dask scheduler address) and ``run_dir``.

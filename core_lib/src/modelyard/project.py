@@ -94,7 +94,7 @@ def score_options(settings: Settings) -> dict[str, Any]:
 
 
 def split_options(settings: Settings) -> dict[str, Any]:
-    """The project's ``test_size`` and ``random_state``, as :meth:`Dataset.split` takes them."""
+    """The project's ``test_size`` and ``random_state``, as :meth:`modelyard.data.Dataset.split` takes them."""
     return {"test_size": settings.test_size, "random_state": settings.random_state}
 
 
