@@ -202,6 +202,20 @@ def test_only_the_project_layer_and_above_read_the_configuration():
     assert readers == []
 
 
+#: Layers that take every option as an argument and never see ``Settings`` at all.
+NO_SETTINGS = ("data", "results", "evaluation", "store")
+
+
+def test_data_results_evaluation_and_store_do_not_import_the_configuration():
+    layers = [name for name, _ in LAYERS]
+    importers = [
+        module
+        for module, edges in _graph().items()
+        if layers[_layer_of(module)] in NO_SETTINGS and "config" in edges
+    ]
+    assert importers == []
+
+
 def test_every_allowed_upward_import_still_exists():
     edges = {(_short(m), _short(t)) for m, targets in _graph().items() for t in targets}
     assert set(ALLOWED_UPWARD) <= edges
