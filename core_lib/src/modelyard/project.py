@@ -75,26 +75,13 @@ def model_name(settings: Settings) -> str:
     return model.resolve_name(settings)
 
 
-def score_options(settings: Settings) -> dict[str, Any]:
-    """The project's scoring options as explicit arguments (``cv``, ``metrics``, ...).
-
-    Library methods never read ``pyproject.toml``; a caller holding the settings
-    passes them, e.g. ``data.split(**split_options(settings))`` or
-    ``model.score(data, **score_options(settings))``.
-    """
-    return {
-        "cv": settings.cv,
-        "test_size": settings.test_size,
-        "random_state": settings.random_state,
-        "metrics": settings.metrics or None,
-        "n_jobs": settings.n_jobs,
-        "run_dir": settings.run_dir,
-        "settings": settings,
-    }
-
-
 def split_options(settings: Settings) -> dict[str, Any]:
-    """The project's ``test_size`` and ``random_state``, as :meth:`modelyard.data.Dataset.split` takes them."""
+    """The project's ``test_size`` and ``random_state``, the arguments of ``Dataset.split``.
+
+    Library methods never read ``pyproject.toml``; ``Model.score``, ``train``,
+    ``save``, the searches and ``select_features`` take ``settings=`` itself,
+    and :meth:`modelyard.data.Dataset.split` these two: ``data.split(**split_options(settings))``.
+    """
     return {"test_size": settings.test_size, "random_state": settings.random_state}
 
 
