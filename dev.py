@@ -150,8 +150,8 @@ def release(argv: list[str]) -> int:
 
 
 _FIRST_ROW = (
-    "from modelyard.config import load_settings; "
-    "print(load_settings().build_dataset().x.head(1).to_json(orient='records'))"
+    "from modelyard.config import load_settings; from modelyard.project import build_dataset; "
+    "print(build_dataset(load_settings()).x.head(1).to_json(orient='records'))"
 )
 
 

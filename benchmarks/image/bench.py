@@ -191,8 +191,8 @@ def _baked_and_trained(work: Path) -> tuple[Path, list[dict]]:
         stdout=subprocess.DEVNULL,
     )
     code = (
-        "from modelyard.config import load_settings; "
-        "print(load_settings().build_dataset().x.head(3).to_json(orient='records'))"
+        "from modelyard.config import load_settings; from modelyard.project import build_dataset; "
+        "print(build_dataset(load_settings()).x.head(3).to_json(orient='records'))"
     )
     rows = json.loads(_run([sys.executable, "-c", code], cwd=project, env=env))
     return project, rows

@@ -114,6 +114,25 @@ def test_score_with_cv_prints_mean_and_std(project, capsys):
     assert "3-fold cross-validation" in out and "±" in out
 
 
+def test_score_takes_cv_from_the_configuration(project, capsys):
+    with (project / "pyproject.toml").open("a") as file:
+        file.write("cv = 3\n")
+
+    assert main(["score"]) == 0
+
+    assert "3-fold cross-validation" in capsys.readouterr().out
+
+
+def test_score_takes_metrics_from_the_configuration(project, capsys):
+    with (project / "pyproject.toml").open("a") as file:
+        file.write('metrics = ["balanced_accuracy"]\n')
+
+    assert main(["score"]) == 0
+
+    out = capsys.readouterr().out
+    assert "balanced_accuracy" in out and "f1" not in out
+
+
 def test_score_with_a_bad_cv_is_one_line(project, capsys):
     assert main(["score", "--cv", "1"]) == 1
 
@@ -166,8 +185,10 @@ def test_models_show_with_a_version_that_is_not_a_number_is_one_line(project, ca
 def test_models_list_reads_a_store_url(project, capsys, s3_store):
     url, options = s3_store
     from modelyard.config import load_settings
+    from modelyard.project import build_dataset, build_model
 
-    model = load_settings().build_model().train(load_settings().build_dataset())
+    settings = load_settings()
+    model = build_model(settings).train(build_dataset(settings), settings=settings)
     model.save(url, storage_options=options)
     capsys.readouterr()
 

@@ -6,6 +6,7 @@ import pytest
 
 from modelyard import ConfigError
 from modelyard.config import DEFAULTS, load_settings
+from modelyard.project import build_dataset, build_model
 
 
 @pytest.fixture
@@ -77,25 +78,39 @@ def test_a_bad_value_is_named_with_what_it_must_be(project, line, message):
         load_settings()
 
 
+def test_the_deprecated_settings_build_model_warns_and_still_builds(project, monkeypatch):
+    folder = project('model = "deprecated_factory:build"\n')
+    (folder / "deprecated_factory.py").write_text(
+        "from modelyard import Model\nfrom sklearn.dummy import DummyClassifier\n\n\n"
+        "def build():\n    return Model(DummyClassifier())\n"
+    )
+    monkeypatch.syspath_prepend(str(folder))
+
+    with pytest.warns(DeprecationWarning, match=r"modelyard\.project\.build_model"):
+        model = load_settings().build_model()
+
+    assert type(model.estimator).__name__ == "DummyClassifier"
+
+
 def test_a_factory_that_cannot_be_imported_says_to_install_the_project(project):
     project('model = "not_installed_pkg.model:build"\n')
 
     with pytest.raises(ConfigError, match="pip install -e"):
-        load_settings().build_model()
+        build_model(load_settings())
 
 
 def test_a_factory_without_a_colon_shows_the_expected_form(project):
     project('dataset = "pkg.data.MyData"\n')
 
     with pytest.raises(ConfigError, match="module:attribute"):
-        load_settings().build_dataset()
+        build_dataset(load_settings())
 
 
 def test_a_missing_factory_says_which_key_to_add(project):
     project("")
 
     with pytest.raises(ConfigError, match=r"has no 'model'.*model = "):
-        load_settings().build_model()
+        build_model(load_settings())
 
 
 def test_every_key_has_a_documented_default(workdir):
@@ -196,7 +211,7 @@ def test_contract_keys_reach_the_model_the_project_builds(project, workdir, monk
         'unseen_category = "reject"\nout_of_range = {year = "reject"}\n'
     )
 
-    contract = load_settings().build_model().contract
+    contract = build_model(load_settings()).contract
 
     assert contract.nullable == ("year",)
     assert contract.policy("unseen_category", "island") == "reject"

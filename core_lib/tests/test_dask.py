@@ -13,6 +13,7 @@ import pytest
 from sklearn.tree import DecisionTreeClassifier
 
 from modelyard import Model
+from modelyard.config import load_settings
 from modelyard.distributed import predict_partitioned
 from modelyard.exceptions import ModelyardError
 from modelyard.parallel import connect
@@ -40,7 +41,9 @@ def test_the_scheduler_setting_sends_searches_to_the_cluster(
     monkeypatch.setenv("MODELYARD_SCHEDULER", dask_scheduler)
     before = _tasks_done(dask_scheduler)
 
-    Model(DecisionTreeClassifier(random_state=0)).gridsearch(binary_data, {"max_depth": [2]}, cv=2)
+    Model(DecisionTreeClassifier(random_state=0)).gridsearch(
+        binary_data, {"max_depth": [2]}, cv=2, settings=load_settings()
+    )
 
     assert _tasks_done(dask_scheduler) > before
 

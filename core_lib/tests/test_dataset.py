@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 from modelyard import DataError
+from modelyard.config import load_settings
 from modelyard.data import DEMO_DATASETS, Dataset, demo_dataset
+from modelyard.project import split_options
 
 
 class CountingData(Dataset):
@@ -105,14 +107,25 @@ def test_a_target_for_a_single_target_dataset_is_refused():
         demo_dataset("iris", target="species")
 
 
-def test_split_takes_test_size_and_seed_from_the_configuration(workdir):
+def test_the_project_layer_passes_test_size_and_seed_to_split(workdir):
     (workdir / "pyproject.toml").write_text("[tool.modelyard]\ntest_size = 0.1\nrandom_state = 3\n")
 
-    split = CountingData().split()
+    split = CountingData().split(**split_options(load_settings()))
 
     assert len(split.x_test) == 10
     assert split.x_test.index.equals(
         CountingData().split(test_size=0.1, random_state=3).x_test.index
+    )
+
+
+def test_split_ignores_a_pyproject_in_the_folder(workdir):
+    (workdir / "pyproject.toml").write_text("[tool.modelyard]\ntest_size = 0.1\nrandom_state = 3\n")
+
+    split = CountingData().split()
+
+    assert len(split.x_test) == 25
+    assert split.x_test.index.equals(
+        CountingData().split(test_size=0.25, random_state=42).x_test.index
     )
 
 

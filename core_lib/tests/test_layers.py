@@ -78,7 +78,7 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("data.dataset", "plots.accessors"): "Dataset.plot, a lazy accessor (matplotlib on first plot)",
     ("model", "search"): "Model.gridsearch/randomsearch/compare delegate to modelyard.search",
     ("model", "selection"): "Model.select_features delegates to modelyard.selection",
-    ("config", "project"): "deprecated Settings.build_model/build_dataset, kept one release",
+    ("config", "project"): "deprecated Settings.build_model/build_dataset (they warn), one release",
     ("store", "loading"): "deprecated modelyard.store.load_model, kept one release",
 }
 
@@ -183,6 +183,37 @@ def test_each_module_imports_only_its_own_layer_or_below():
                     f"{pair[1]} ({LAYERS[_layer_of(target)][0]})"
                 )
     assert upward == []
+
+
+#: The layers that may read ``pyproject.toml`` (call ``load_settings``); every layer
+#: below takes its options as arguments.
+READS_CONFIGURATION = ("project", "apps", "entry")
+
+
+def test_only_the_project_layer_and_above_read_the_configuration():
+    lowest = [name for name, _ in LAYERS].index(READS_CONFIGURATION[0])
+    readers = [
+        module
+        for module, path in _modules().items()
+        if module != "config"
+        and _layer_of(module) < lowest
+        and any("load_settings" in names for _, names in _imports(module, path))
+    ]
+    assert readers == []
+
+
+#: Layers that take every option as an argument and never see ``Settings`` at all.
+NO_SETTINGS = ("data", "results", "evaluation", "store")
+
+
+def test_data_results_evaluation_and_store_do_not_import_the_configuration():
+    layers = [name for name, _ in LAYERS]
+    importers = [
+        module
+        for module, edges in _graph().items()
+        if layers[_layer_of(module)] in NO_SETTINGS and "config" in edges
+    ]
+    assert importers == []
 
 
 def test_every_allowed_upward_import_still_exists():

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from modelyard import Model, ModelyardError, NotTrainedError, SchemaError
+from modelyard.config import Settings
 from modelyard.data import Dataset
 
 
@@ -223,10 +224,14 @@ def test_cross_validation_in_parallel_gives_the_same_numbers(regressor, regressi
     assert parallel.metrics == pytest.approx(serial.metrics)
 
 
-def test_cv_comes_from_the_configuration(classifier, binary_data, workdir):
+def test_cv_comes_from_the_settings_passed_in(classifier, binary_data):
+    assert classifier.score(binary_data, settings=Settings(cv=3)).cv == 3
+
+
+def test_score_ignores_a_pyproject_in_the_folder(classifier, binary_data, workdir):
     (workdir / "pyproject.toml").write_text("[tool.modelyard]\ncv = 3\n")
 
-    assert classifier.score(binary_data).cv == 3
+    assert classifier.score(binary_data).cv == 0
 
 
 @pytest.mark.parametrize("cv", [1, -2, 2.5, True])
@@ -264,10 +269,10 @@ def test_any_scikit_learn_scorer_name_is_a_metric(classifier, binary_data):
     )
 
 
-def test_metrics_come_from_the_configuration(regressor, regression_data, workdir):
-    (workdir / "pyproject.toml").write_text('[tool.modelyard]\nmetrics = ["neg_max_error"]\n')
+def test_metrics_come_from_the_settings_passed_in(regressor, regression_data):
+    settings = Settings(metrics=("neg_max_error",))
 
-    assert list(regressor.score(regression_data).metrics) == ["neg_max_error"]
+    assert list(regressor.score(regression_data, settings=settings).metrics) == ["neg_max_error"]
 
 
 def test_a_threshold_moves_the_cut_between_the_two_classes(trained_classifier, binary_data):

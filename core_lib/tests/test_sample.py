@@ -9,6 +9,7 @@ from modelyard.config import load_settings
 from modelyard.data import FileDataset
 from modelyard.data.sample import sample_dataset, write_sample
 from modelyard.exceptions import ConfigError, DataError
+from modelyard.project import build_dataset
 
 
 def test_a_sample_has_the_rows_asked_for_drawn_from_the_data(binary_data, workdir):
@@ -62,7 +63,7 @@ def test_data_sample_setting_makes_the_project_read_the_sample(workdir, monkeypa
     (workdir / "pyproject.toml").write_text('[tool.modelyard]\nsample = "data.csv"\n')
     monkeypatch.setenv("MODELYARD_DATA", "sample")
 
-    data = load_settings().build_dataset()
+    data = build_dataset(load_settings())
 
     assert data.y.tolist() == [0, 1, 0]
 

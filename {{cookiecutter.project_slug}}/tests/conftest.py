@@ -7,13 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 {%- endif %}
 from modelyard import Model
-from modelyard.config import load_settings
+from modelyard.config import Settings, load_settings
 from modelyard.data import Dataset
+from modelyard.project import build_dataset, build_model
 {%- if cookiecutter.include_api %}
 from modelyard.serving import create_app
 {%- endif %}
-
-from {{ cookiecutter.package_name }}.model import build_model
 
 
 @pytest.fixture(autouse=True)
@@ -26,12 +25,24 @@ def _run_log_in_tmp(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def data() -> Dataset:
     """The project's data, or the committed sample when MODELYARD_DATA=sample (as in CI)."""
-    return load_settings(required=True).build_dataset()
+    return build_dataset(load_settings(required=True))
 
 
 @pytest.fixture
-def trained_model(data: Dataset) -> Model:
-    return build_model().train(data)
+def settings(_run_log_in_tmp) -> Settings:
+    """The project's settings (pyproject.toml); modelyard's methods take them as an argument."""
+    return load_settings(required=True)
+
+
+@pytest.fixture
+def model(settings: Settings) -> Model:
+    """A new model from the project's factory, with the project's name and data contract."""
+    return build_model(settings)
+
+
+@pytest.fixture
+def trained_model(model: Model, data: Dataset, settings: Settings) -> Model:
+    return model.train(data, settings=settings)
 
 {%- if cookiecutter.include_api %}
 

@@ -243,9 +243,10 @@ def _train(args: argparse.Namespace) -> int:
     project_store(settings).check_writable()  # before the long work, not after
     check_writable(settings.run_dir)
     if not args.skip_score:
-        _print_result(model.score(data))
-    model.train(data, record=False)  # the record is written after the version is published
-    ref = model.save()
+        _print_result(model.score(data, settings=settings))
+    # the record is written after the version is published
+    model.train(data, record=False, settings=settings)
+    ref = model.save(settings=settings)
     print(f"saved {_shown(ref.path)}")
     if model.train_record is not None:
         print(f"run recorded in {_shown(model.train_record)}")
@@ -259,7 +260,7 @@ def _score(args: argparse.Namespace) -> int:
     settings = load_settings(required=True)
     model, data = build_model(settings), build_dataset(settings)
     check_writable(settings.run_dir)  # before the long work, not after
-    result = model.score(data, cv=args.cv)
+    result = model.score(data, cv=args.cv, settings=settings)
     _print_result(result)
     if result.run_record is not None:
         print(f"run recorded in {_shown(settings.run_dir)}")

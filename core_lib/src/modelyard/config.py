@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,11 +109,15 @@ class Settings:
         """Deprecated: use :func:`modelyard.project.build_model`, the project layer."""
         from modelyard.project import build_model
 
+        _deprecated("build_model")
+
         return build_model(self)
 
     def build_dataset(self) -> Any:
         """Deprecated: use :func:`modelyard.project.build_dataset`, the project layer."""
         from modelyard.project import build_dataset
+
+        _deprecated("build_dataset")
 
         return build_dataset(self)
 
@@ -141,6 +146,14 @@ def find_pyproject(start: Path | None = None) -> Path | None:
         if candidate.is_file() and _has_table(_read_toml(candidate), candidate):
             return candidate
     return None
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(
+        f"Settings.{name}() is deprecated; call modelyard.project.{name}(settings) instead",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def load_settings(start: Path | None = None, *, required: bool = False) -> Settings:

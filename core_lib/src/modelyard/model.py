@@ -14,7 +14,7 @@ import pandas as pd
 
 from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
 from modelyard.compiled import Compiled, compile_estimator, parity_rows
-from modelyard.config import Settings, load_settings
+from modelyard.config import Settings
 from modelyard.data import Dataset
 from modelyard.drift import ReferenceProfile, training_profile
 from modelyard.evaluation import Candidate, Plan, fold_result, resolve_plan, run_candidates
@@ -133,6 +133,7 @@ class Model:
         metrics: tuple[str, ...] | list[str] | None = None,
         n_jobs: int | None = None,
         run_dir: Path | str | None = None,
+        settings: Settings | None = None,
     ) -> Result:
         """Measure the model: on a held-out split, or by ``cv``-fold cross-validation.
 
@@ -143,12 +144,16 @@ class Model:
         holds each metric's mean in ``metrics`` and its standard deviation over
         the folds in ``std``, and this model itself is left as it was.
 
-        Unset arguments come from the project's configuration (see
-        :mod:`modelyard.config`). ``metrics`` takes modelyard's metric names or
+        Unset arguments come from ``settings``, plain data the caller resolved
+        (the project layer passes the project's; see :mod:`modelyard.project`).
+        Without it they are :class:`~modelyard.config.Settings`' defaults:
+        ``cv=0``, ``test_size=0.25``, ``random_state=42``, ``n_jobs=1``, the
+        task's default metrics and ``run_dir="runs"``; nothing is read from
+        ``pyproject.toml`` here. ``metrics`` takes modelyard's metric names or
         any scikit-learn scorer name (see :mod:`modelyard.metrics`). The result is
         kept in :attr:`result` and written to the run log.
         """
-        settings = load_settings()
+        settings = settings or Settings()
         started = utc_now()
         plan = resolve_plan(
             data,
@@ -208,16 +213,22 @@ class Model:
         )
 
     def train(
-        self, data: Dataset, *, run_dir: Path | str | None = None, record: bool = True
+        self,
+        data: Dataset,
+        *,
+        run_dir: Path | str | None = None,
+        record: bool = True,
+        settings: Settings | None = None,
     ) -> Model:
         """Fit on all of ``data`` and write a run record; returns the model itself.
 
         With ``record=False`` the record is kept and written by the next
         :meth:`save`, after the version is published and naming where it went:
         what ``modelyard train`` does, so the run log never stands between a
-        fitted model and its saved version.
+        fitted model and its saved version. ``run_dir`` defaults to
+        ``settings.run_dir``, and without ``settings`` to ``runs``.
         """
-        settings = load_settings()
+        settings = settings or Settings()
         started = utc_now()
         self._fit(data.x, data.y)
         self.monitoring = training_profile(
@@ -252,7 +263,9 @@ class Model:
         candidate is measured on the same folds as :meth:`score` with
         ``cv=k`` would use.
 
-        Options (each defaulting to the configuration): ``cv`` (folds; 0 for
+        Options (each defaulting to the field of ``settings``, plain data the
+        caller passes, else to :class:`~modelyard.config.Settings`' default;
+        ``pyproject.toml`` is never read here): ``cv`` (folds; 0 for
         the holdout split; default the ``cv`` setting, else 5), ``metrics``
         (the first ranks the candidates), ``random_state``, ``n_jobs``,
         ``scheduler`` (a Dask scheduler address) and ``run_dir``.
@@ -382,6 +395,7 @@ class Model:
         format: str = FORMAT,
         storage_options: dict[str, Any] | None = None,
         trusted: Iterable[str] | None = None,
+        settings: Settings | None = None,
     ) -> ModelRef:
         """Save the trained model as a new version in ``store``, with its model card.
 
@@ -397,15 +411,18 @@ class Model:
         :mod:`modelyard.compiled`).
 
         Args:
-            store: a folder or an fsspec URL; the project's ``store`` or
-                ``model_dir`` setting when None.
+            store: a folder or an fsspec URL; ``settings.store_url`` when None
+                (``models`` without settings).
             format: ``"skops"`` (default; loads without running code), or
                 ``"pickle"`` / ``"joblib"`` for estimators skops cannot write
                 (loading those needs ``allow_pickle=True``).
             storage_options: options of the fsspec filesystem of a URL.
             trusted: profiles or exact type names the model needs beyond
-                modelyard's built-in list; the project's ``trust`` setting
-                (``[tool.modelyard] trust``, ``MODELYARD_TRUST``) when None.
+                modelyard's built-in list; ``settings.trust`` when None (none
+                without settings).
+            settings: the project's settings, plain data resolved by the caller
+                (name, root, model factory, store, trust); nothing is read from
+                ``pyproject.toml`` here. The project layer passes them.
 
         Returns:
             where the version was written; ``str(ref)`` can be given to
@@ -413,7 +430,7 @@ class Model:
         """
         if not self.is_trained:
             raise NotTrainedError("the model has not been trained; call train(data) before save()")
-        settings = load_settings()
+        settings = settings or Settings()
         name = self.resolve_name(settings)
         target = open_store(settings.store_url if store is None else store, storage_options)
         git = git_state(settings.root)

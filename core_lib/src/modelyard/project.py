@@ -75,6 +75,16 @@ def model_name(settings: Settings) -> str:
     return model.resolve_name(settings)
 
 
+def split_options(settings: Settings) -> dict[str, Any]:
+    """The project's ``test_size`` and ``random_state``, the arguments of ``Dataset.split``.
+
+    Library methods never read ``pyproject.toml``; ``Model.score``, ``train``,
+    ``save``, the searches and ``select_features`` take ``settings=`` itself,
+    and :meth:`modelyard.data.Dataset.split` these two: ``data.split(**split_options(settings))``.
+    """
+    return {"test_size": settings.test_size, "random_state": settings.random_state}
+
+
 def project_store(settings: Settings) -> ModelStore:
     """The project's model store (``store`` or ``model_dir``)."""
     return open_store(settings.store_url)
@@ -106,6 +116,7 @@ def search_from_settings(
         "metrics": table.get("metrics"),
         "n_jobs": n_jobs,
         "scheduler": scheduler,
+        "settings": settings,
     }
     if table["kind"] == "grid":
         return grid_search(model, data, dict(table["params"]), **how)

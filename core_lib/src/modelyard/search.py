@@ -21,7 +21,6 @@ before the first fit.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from modelyard.config import Settings, load_settings
+from modelyard.config import Settings
 from modelyard.data import Dataset
 from modelyard.evaluation import (
     Candidate,
@@ -46,6 +45,7 @@ from modelyard.evaluation import (
 )
 from modelyard.exceptions import ModelyardError, RunLogWarning
 from modelyard.metrics import default_metrics
+from modelyard.progress import Progress
 from modelyard.result import LOWER_IS_BETTER, Result, ResultGroup
 from modelyard.runlog import utc_now
 
@@ -129,7 +129,7 @@ def random_search(
                 raise ModelyardError(f"param_distributions[{name!r}] is an empty list")
     if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
         raise ModelyardError(f"n_iter must be a whole number of at least 1, not {n_iter!r}")
-    settings = load_settings()
+    settings = how.pop("settings", None) or Settings()
     seed = how.get("random_state")
     how["random_state"] = settings.random_state if seed is None else check_seed(seed)
     with warnings.catch_warnings():
@@ -158,8 +158,14 @@ def compare(
     n_jobs: int | None = None,
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
+    settings: Settings | None = None,
 ) -> ResultGroup:
-    """Score several estimators on the same folds; see :meth:`modelyard.model.Model.compare`."""
+    """Score several estimators on the same folds; see :meth:`modelyard.model.Model.compare`.
+
+    Unset arguments come from ``settings`` (plain data the caller resolved),
+    else from :class:`~modelyard.config.Settings`' defaults; nothing is read
+    from ``pyproject.toml`` here.
+    """
     from modelyard.model import Model
 
     named = _named(estimators)
@@ -169,7 +175,7 @@ def compare(
             "compare needs estimators of one task; got classifiers and regressors together"
         )
     task = tasks.pop()
-    settings = load_settings()
+    settings = settings or Settings()
     plan = _plan(
         settings,
         data,
@@ -251,7 +257,7 @@ def _search(
 ) -> SearchResult:
     from modelyard.model import Model
 
-    settings = settings or load_settings()  # read once per search
+    settings = settings or Settings()  # the caller's, else the documented defaults
     default_cv = settings.cv if settings.cv else DEFAULT_SEARCH_FOLDS
     plan = _plan(
         settings,
@@ -274,7 +280,7 @@ def _search(
     )
     group = ResultGroup(results)
     best = Model(fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
-    best.train(data, run_dir=run_dir)
+    best.train(data, run_dir=run_dir, settings=settings)
     best.result = group.best
     options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}
     if n_iter is not None:
@@ -324,15 +330,17 @@ def _run(
     candidates: list[Candidate], data: Dataset, plan: Plan, task: str, *, progress: str
 ) -> tuple[list[Result], pd.DataFrame, dict[str, Any]]:
     """Fit and measure every candidate on every fold: one Result each, the table, best params."""
-    shown = _Progress(progress, len(candidates), plan.metrics[0])
-    outcomes = run_candidates(
-        candidates,
-        data,
-        plan,
-        task,
-        on_done=lambda _, parts: shown.update(_mean(parts, plan.metrics[0])),
-    )
-    shown.close()
+    metric, best = plan.metrics[0], math.nan
+
+    def done(_: Any, parts: list[Any]) -> None:
+        nonlocal best
+        value = _mean(parts, metric)
+        if math.isnan(best) or (value < best if metric in LOWER_IS_BETTER else value > best):
+            best = value
+        shown.update(1, status=f"best {metric} {best:.4f}")
+
+    with Progress(progress, len(candidates), unit="candidates") as shown:
+        outcomes = run_candidates(candidates, data, plan, task, on_done=done)
     rows = len(data.x)
     results = [
         fold_result(c.label, c.estimator, task, parts, plan, rows)
@@ -446,32 +454,6 @@ def write_table(table: pd.DataFrame, folder: Path, stem: str) -> dict[str, str]:
             continue
         written[suffix] = path.name
     return written
-
-
-class _Progress:
-    """Candidates done and best so far, on one rewritten line of a terminal only."""
-
-    def __init__(self, what: str, total: int, metric: str) -> None:
-        self.what, self.total, self.metric = what, total, metric
-        self.done = 0
-        self.best = math.nan
-        self.enabled = sys.stderr.isatty()
-
-    def update(self, value: float) -> None:
-        self.done += 1
-        better = value < self.best if self.metric in LOWER_IS_BETTER else value > self.best
-        if math.isnan(self.best) or better:
-            self.best = value
-        if self.enabled:
-            sys.stderr.write(
-                f"\r{self.what}: {self.done}/{self.total} candidates, "
-                f"best {self.metric} {self.best:.4f}"
-            )
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.done:
-            sys.stderr.write("\n")
 
 
 def _named(estimators: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any, str | None]]:

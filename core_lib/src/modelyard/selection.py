@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from modelyard.config import load_settings
+from modelyard.config import Settings
 from modelyard.data import Dataset
 from modelyard.evaluation import (
     Candidate,
@@ -148,6 +148,7 @@ def select_features(
     n_repeats: int = 10,
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
+    settings: Settings | None = None,
 ) -> FeatureSelection:
     """Choose features for ``model`` from ``data`` with ``method`` (see the module).
 
@@ -166,12 +167,16 @@ def select_features(
         scheduler: a Dask scheduler address (default: the ``scheduler`` setting).
         n_repeats: permutation only: shuffles per feature.
         run_dir: run folder (default: the ``run_dir`` setting).
+        settings: plain data the caller resolved (the project layer passes the
+            project's); the "settings" above are its fields, else
+            :class:`~modelyard.config.Settings`' defaults. Nothing is read
+            from ``pyproject.toml`` here.
     """
     if method not in METHODS:
         raise ModelyardError(
             f"unknown selection method {method!r}; choose from {', '.join(METHODS)}"
         )
-    settings = load_settings()
+    settings = settings or Settings()
     fallback = "accuracy" if model.is_classifier else "r2"
     name = metric or (settings.metrics[0] if settings.metrics else fallback)
     check_metric_names([name])

@@ -16,6 +16,7 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from modelyard import Model, load_model
 from modelyard.cli import main
+from modelyard.config import load_settings
 from modelyard.data import TabularDataset
 from modelyard.exceptions import ArtifactError
 from modelyard.packaged import embed_model
@@ -98,7 +99,7 @@ def test_loading_with_the_profile_predicts_as_the_trained_model(trained, profile
 
 def test_the_project_trust_key_lets_save_and_predict_work(trained, profile, rows, workdir):
     (workdir / "pyproject.toml").write_text(f'[tool.modelyard]\ntrust = ["{profile}"]\n')
-    ref = trained.save("models")
+    ref = trained.save("models", settings=load_settings())
     rows.to_csv(workdir / "in.csv", index=False)
 
     command = ["predict", str(ref), "--input", "in.csv", "--output", "out.csv"]

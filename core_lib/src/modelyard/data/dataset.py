@@ -11,6 +11,11 @@ import pandas as pd
 
 from modelyard.exceptions import DataError
 
+DEFAULT_TEST_SIZE = 0.25
+"""Share of rows :meth:`Dataset.split` holds out when given none."""
+DEFAULT_RANDOM_STATE = 42
+"""Seed :meth:`Dataset.split` uses when given none."""
+
 if TYPE_CHECKING:
     from modelyard.plots.accessors import DatasetPlots
 
@@ -87,21 +92,16 @@ class Dataset(ABC):
         """Split the training data into a train and a test part.
 
         Args:
-            test_size: share of rows held out for testing, between 0 and 1; the
-                project's ``test_size`` setting (0.25 by default) when None.
-            random_state: seed, so the same data always splits the same way; the
-                project's ``random_state`` setting (42 by default) when None.
+            test_size: share of rows held out for testing, between 0 and 1;
+                0.25 when None (the project layer passes the ``test_size`` setting).
+            random_state: seed, so the same data always splits the same way; 42
+                when None (the project layer passes the ``random_state`` setting).
             stratify: keep the target's class balance in both parts (for classifiers).
         """
         from sklearn.model_selection import train_test_split
 
-        from modelyard.config import load_settings
-
-        if test_size is None or random_state is None:
-            settings = load_settings()
-            test_size = settings.test_size if test_size is None else test_size
-            random_state = settings.random_state if random_state is None else random_state
-
+        test_size = DEFAULT_TEST_SIZE if test_size is None else test_size
+        random_state = DEFAULT_RANDOM_STATE if random_state is None else random_state
         if not 0 < test_size < 1:
             raise DataError(f"test_size must be between 0 and 1 (exclusive), not {test_size}")
         try:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}.model import build_model
 
-
-def test_model_scores_better_than_chance(data):
-    result = build_model().score(data)
+def test_model_scores_better_than_chance(model, data, settings):
+    result = model.score(data, settings=settings)
 
     assert result.metrics["roc_auc"] > 0.9
 

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from {{ cookiecutter.package_name }}.model import build_model
 
-
-def test_model_explains_more_than_the_mean_does(data):
-    result = build_model().score(data)
+def test_model_explains_more_than_the_mean_does(model, data, settings):
+    result = model.score(data, settings=settings)
 
     assert result.metrics["r2"] > 0.3
 
