@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -304,16 +304,21 @@ SEARCH_KEYS = {
 SEARCH_DISTRIBUTIONS = ("uniform", "loguniform", "randint")
 
 
-def _search_table(value: Any) -> dict[str, Any]:
+def _known_keys(value: Any, name: str, keys: Collection[str]) -> Mapping[str, Any]:
+    """``value`` as the table ``[tool.modelyard.<name>]``, refusing keys it does not know."""
     if not isinstance(value, Mapping):
         raise ValueError
-    unknown = sorted(set(value) - set(SEARCH_KEYS))
+    unknown = sorted(set(value) - set(keys))
     if unknown:
         raise ConfigError(
-            f"unknown key {', '.join(map(repr, unknown))} in [tool.modelyard.search]; "
-            f"allowed keys: {', '.join(SEARCH_KEYS)}"
+            f"unknown key {', '.join(map(repr, unknown))} in [tool.modelyard.{name}]; "
+            f"allowed keys: {', '.join(keys)}"
         )
-    table = dict(value)
+    return value
+
+
+def _search_table(value: Any) -> dict[str, Any]:
+    table = dict(_known_keys(value, "search", SEARCH_KEYS))
     kind = table.setdefault("kind", "grid")
     if kind not in ("grid", "random"):
         raise _search_error("kind", kind)
@@ -396,14 +401,7 @@ def _positive(value: int) -> int:
 
 
 def _monitoring_table(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValueError
-    unknown = sorted(set(value) - set(MONITORING_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"unknown key {', '.join(map(repr, unknown))} in [tool.modelyard.monitoring]; "
-            f"allowed keys: {', '.join(MONITORING_KEYS)}"
-        )
+    value = _known_keys(value, "monitoring", MONITORING_KEYS)
     table: dict[str, Any] = {}
     for key, item in value.items():
         try:
