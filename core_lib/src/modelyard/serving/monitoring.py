@@ -179,14 +179,15 @@ class RollingWindow:
         """
         pending, self._pending, self._pending_rows = self._pending, [], 0
         group: list[tuple[float, list[list[Any]], Sequence[Any] | None, Any]] = []
+        grouped = 0
         for item in pending:
             if group and (
-                item[0] - group[0][0] >= self._bucket_seconds
-                or sum(len(rows) for _, rows, _, _ in group) >= self._bucket_rows
+                item[0] - group[0][0] >= self._bucket_seconds or grouped >= self._bucket_rows
             ):
                 self._bin(group)
-                group = []
+                group, grouped = [], 0
             group.append(item)
+            grouped += len(item[1])
         if group:
             self._bin(group)
 
