@@ -53,6 +53,8 @@ MACHINE_KEYS = ("_output_dir", "_repo_dir")
 TEMPLATE_REQUIREMENT = "template"
 #: The distribution and extras every generated project depends on.
 MODELYARD = "modelyard[serve]"
+#: What the template's ``dev`` extra names for plots and reports (see plots_requirement).
+PLOTS_REQUIREMENT = "modelyard[plots]"
 #: Where a wheel built from a local template goes, inside the project (committed with it).
 WHEELS = "wheels"
 #: The project folder as a file URL, in hatchling's context formatting.
@@ -209,13 +211,32 @@ def template_requirement(answers: dict, project: Path) -> str:
     return git_requirement(remote, commit)
 
 
+def plots_requirement(requirement: str) -> str:
+    """The requirement the ``dev`` extra names for modelyard's plots.
+
+    An index requirement becomes plain ``modelyard[plots]``. A direct reference (a
+    wheel, a git URL) cannot be found on an index, so the extra is added to the
+    same reference: ``modelyard[serve] @ URL`` becomes ``modelyard[serve,plots] @ URL``.
+    """
+    name, at, where = requirement.partition("@")
+    if not at:
+        return PLOTS_REQUIREMENT
+    name = name.strip()
+    if name.endswith("]"):
+        return f"{name[:-1]},plots] @ {where.strip()}"
+    return f"{name}[plots] @ {where.strip()}"
+
+
 def write_requirement(project: Path, requirement: str) -> None:
     """Put ``requirement`` in the project's dependencies; a wheel is copied into the image."""
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     line = f"dependencies = [{json.dumps(TEMPLATE_REQUIREMENT)}]"
+    text = text.replace(line, f"dependencies = [{json.dumps(requirement)}]")
+    plots = f"    {json.dumps(PLOTS_REQUIREMENT)},\n"
     pyproject.write_text(
-        text.replace(line, f"dependencies = [{json.dumps(requirement)}]"), encoding="utf-8"
+        text.replace(plots, f"    {json.dumps(plots_requirement(requirement))},\n", 1),
+        encoding="utf-8",
     )
     dockerfile = project / "Dockerfile"
     if ROOT_URI in requirement and dockerfile.exists():

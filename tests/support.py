@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,6 +30,25 @@ REQUIRE_CONTAINER = "TEMPLATE_TEST_REQUIRE_CONTAINER"
 BASE_IMAGE = "TEMPLATE_TEST_BASE_IMAGE"
 #: Extra `build` flags a machine needs, such as a certificate mount.
 BUILD_FLAGS = "TEMPLATE_TEST_BUILD_FLAGS"
+
+
+#: One image build (or clean-up) at a time on this machine, whichever pytest-xdist worker
+#: asks: with podman's vfs storage every build step copies the whole file system, and
+#: four builds at once filled a CI machine's disk.
+IMAGE_LOCK = Path(tempfile.gettempdir()) / "ml-template-images.lock"
+
+
+def build_image(args: Sequence[str | Path], cwd: Path) -> None:
+    """Run an image build command, one build at a time (:data:`IMAGE_LOCK`)."""
+    with FileLock(IMAGE_LOCK):
+        run(args, cwd=cwd, timeout=1200)
+
+
+def remove_images(engine: str, *tags: str) -> None:
+    """Remove ``tags`` and the layers no image needs any more (what a build left behind)."""
+    with FileLock(IMAGE_LOCK):
+        subprocess.run([engine, "rmi", "-f", *tags], capture_output=True, check=False)
+        subprocess.run([engine, "image", "prune", "-f"], capture_output=True, check=False)
 
 
 def run(args: Sequence[str | Path], cwd: Path | None = None, **kwargs: Any) -> str:

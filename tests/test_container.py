@@ -19,9 +19,11 @@ from conftest import PROJECT, local_predictions
 from support import (
     BASE_IMAGE,
     BUILD_FLAGS,
+    build_image,
     container_engine,
     free_port,
     http_json,
+    remove_images,
     run,
     wait_for_http,
 )
@@ -52,7 +54,7 @@ def _build(engine: str, baked: Path, team_index: str, tag: str, *extra: str) -> 
     if os.environ.get(BASE_IMAGE):
         args += ["--build-arg", f"BASE_IMAGE={os.environ[BASE_IMAGE]}"]
     args += shlex.split(os.environ.get(BUILD_FLAGS, ""))
-    run([*args, "."], cwd=baked, timeout=1200)
+    build_image([*args, "."], cwd=baked)
     size = run([engine, "image", "inspect", tag, "--format", "{{.Size}}"]).strip()
     print(f"{tag}: {int(size) / 1e6:.0f} MB")
     return tag
@@ -63,7 +65,7 @@ def image(engine, baked, trained, team_index) -> Iterator[str]:
     """The project's image with its trained model; pip's only index is the team index."""
     tag = _build(engine, baked, team_index, f"localhost/{PROJECT}-test-{os.getpid()}:latest")
     yield tag
-    subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
+    remove_images(engine, tag)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,7 @@ def server_image(engine, baked, image, team_index) -> Iterator[str]:
         "server",
     )
     yield tag
-    subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
+    remove_images(engine, tag)
 
 
 def _start(engine: str, image: str, name: str, *options: str) -> tuple[str, str]:

@@ -50,7 +50,8 @@ def served_paths() -> set[str]:
 
     model = Model(LogisticRegression(max_iter=200), name="probe")
     model.train(demo_dataset("iris"), record=False)
-    return {route.path for route in create_app(model).routes if "GET" in route.methods}
+    routes = create_app(model).routes  # an included router (the V2 protocol) has no methods
+    return {route.path for route in routes if "GET" in (getattr(route, "methods", None) or ())}
 
 
 def probe_paths(container: dict) -> set[str]:

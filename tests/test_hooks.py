@@ -267,6 +267,30 @@ def test_write_requirement_leaves_the_image_alone_for_a_git_url(tmp_path):
     assert (tmp_path / "Dockerfile").read_text() == "COPY src/ src/\n"
 
 
+def test_the_dev_extra_takes_plots_from_the_same_wheel_as_the_dependency(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        'dependencies = ["template"]\ndev = [\n    "modelyard[plots]",\n    "pytest>=8",\n]\n'
+    )
+    requirement = post.wheel_requirement("modelyard-0.1.0-py3-none-any.whl")
+
+    post.write_requirement(tmp_path, requirement)
+
+    wheel = requirement.partition("@")[2].strip()
+    assert f'    "modelyard[serve,plots] @ {wheel}",\n' in (tmp_path / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("requirement", "plots"),
+    [
+        ("modelyard[serve]>=0.1", "modelyard[plots]"),
+        ("modelyard @ git+https://h/t.git@abc", "modelyard[plots] @ git+https://h/t.git@abc"),
+        ("modelyard[serve] @ file:///w.whl", "modelyard[serve,plots] @ file:///w.whl"),
+    ],
+)
+def test_plots_come_from_where_modelyard_comes_from(requirement, plots):
+    assert post.plots_requirement(requirement) == plots
+
+
 def test_both_hooks_read_yes_and_no_with_one_shared_function():
     assert pre.read_bool is post.read_bool
     assert pre.read_bool.__module__ == "template_answers"

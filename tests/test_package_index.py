@@ -27,9 +27,11 @@ from support import (
     BASE_IMAGE,
     BUILD_FLAGS,
     REPO,
+    build_image,
     container_engine,
     free_port,
     http_json,
+    remove_images,
     run,
     tool,
     wait_for_http,
@@ -276,9 +278,9 @@ def packaged_image(model_repo, index, released_model, mirrored_dependencies) -> 
     if os.environ.get(BASE_IMAGE):
         args += ["--build-arg", f"BASE_IMAGE={os.environ[BASE_IMAGE]}"]
     args += shlex.split(os.environ.get(BUILD_FLAGS, ""))
-    run([*args, "."], cwd=model_repo, timeout=1200)
+    build_image([*args, "."], cwd=model_repo)
     yield engine, tag
-    subprocess.run([engine, "rmi", "-f", tag], capture_output=True, check=False)
+    remove_images(engine, tag)
 
 
 def test_the_packaged_image_serves_the_model_installed_from_the_index(

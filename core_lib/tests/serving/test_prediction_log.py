@@ -19,19 +19,20 @@ SECRET = 12.3456789
 
 
 class BlockingHandler(logging.Handler):
-    """A writer stuck on a slow disk: every record waits until ``release`` is set."""
+    """A writer stuck on a slow disk: every record waits until ``unblock`` is set."""
 
     def __init__(self) -> None:
         super().__init__()
         self.entered = threading.Event()
-        self.release = threading.Event()
+        # Not `release`: that is logging.Handler's method, which unlocks the handler.
+        self.unblock = threading.Event()
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.entered.set()
         # Bounded, so a failed test cannot leave a thread holding this handler's lock,
         # which logging.shutdown() would then wait on for ever.
-        self.release.wait(60)
+        self.unblock.wait(60)
         self.lines.append(record.getMessage())
 
 
@@ -117,9 +118,9 @@ def test_request_is_answered_while_the_writer_is_blocked(
             assert handler.entered.wait(30)  # the writer holds the first record, stuck
             answer = client.post("/predict", json={"rows": rows[:1]})
             assert answer.status_code == 200
-            assert not handler.release.is_set()
+            assert not handler.unblock.is_set()
         finally:
-            handler.release.set()
+            handler.unblock.set()
     assert len(handler.lines) == 2
 
 
@@ -137,7 +138,7 @@ def test_records_are_dropped_and_counted_when_the_writer_is_behind(tmp_path):
         assert handler.entered.wait(30)
         results = [log.record(f"r{n}", [[1]], {"predictions": [0]}) for n in range(5)]
     finally:
-        handler.release.set()
+        handler.unblock.set()
         log.close()
     assert results == [True, False, False, False, False]  # one waits in the queue
     assert registry.get_sample_value("modelyard_prediction_log_dropped_total") == 4
