@@ -130,8 +130,8 @@ def read_chunks(
     the first row is read is checked here, once for every reader of files: the
     name, that the file exists, the chunk size and that every feature column of
     ``schema`` is in the file (other columns are allowed). A file that breaks
-    further in (a malformed line or page) raises :class:`DataError` naming the
-    file when its chunk is read.
+    further in (a malformed line or page) raises
+    :class:`~modelyard.exceptions.DataError` naming the file when its chunk is read.
 
     Raises:
         ConfigError: the file does not end in .csv or .parquet.
