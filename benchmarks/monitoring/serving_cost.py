@@ -8,11 +8,12 @@ serving benchmark's scaled LogisticRegression on the 30 breast-cancer features:
 the cheapest prediction, so per-request overhead weighs most) is served twice
 by ``modelyard serve`` with one worker: as it is (the card has a reference
 profile, so every request is counted into the drift window) and with
-``MODELYARD_MONITORING=off``. Each is measured the serving benchmark's way
-(``serving/servers.py``: sequential single-row requests for the p50, then wrk,
-else its asyncio client, with 16 connections for the throughput) in
-alternating turns, the order swapped every turn, so a busy moment on a shared
-machine falls on both. Five turns of 10 s (smoke: one turn of 1 s).
+``MODELYARD_MONITORING=off``. Both are started once, together, and stay up;
+each is measured the serving benchmark's way (``serving/servers.py``:
+sequential single-row requests for the p50, then wrk, else its asyncio client,
+with 16 connections for the throughput) in alternating turns, the order
+swapped every turn, so a busy moment on a shared machine falls on both; the
+server not being measured is idle. Five turns of 10 s (smoke: one turn of 1 s).
 
 Rows: single-row throughput tracking on against off (the issue's target: the
 cost ``1 - on / off`` at most 5 %, so the ratio at least 0.95) and the p50
@@ -34,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the harness
 sys.path.insert(0, str(HERE.parent / "serving"))  # the shared serving helpers
 from harness import Row, alternate, arguments, median, write  # noqa: E402
-from servers import measure, modelyard_server, rows, train  # noqa: E402
+from servers import measure_at, modelyard_server, rows, running, train  # noqa: E402
 
 #: The largest share of single-row throughput tracking may cost (the issue's target).
 TARGET = 0.05
@@ -52,14 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         state: {**server, "env": {**server["env"], SWITCH: state}} for state in ("on", "off")
     }
     measured: dict[str, list[dict]] = {state: [] for state in contenders}
+    with running(*contenders.values()) as ports:
+        port = dict(zip(contenders, ports, strict=True))
 
-    def turn(state: str) -> float:
-        measured[state].append(
-            measure(f"tracking {state}", contenders[state], folder, requests, duration)
-        )
-        return measured[state][-1]["requests_per_s"]
+        def turn(state: str) -> float:
+            measured[state].append(
+                measure_at(
+                    port[state], f"tracking {state}", contenders[state], folder, requests, duration
+                )
+            )
+            return measured[state][-1]["requests_per_s"]
 
-    rates = alternate({state: lambda state=state: turn(state) for state in contenders}, turns)
+        rates = alternate({state: lambda state=state: turn(state) for state in contenders}, turns)
     answers = {state: runs[0]["prediction"] for state, runs in measured.items()}
     if answers["on"] != answers["off"]:
         raise SystemExit(f"tracking changed the answer: {answers}")

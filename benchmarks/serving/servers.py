@@ -9,7 +9,9 @@ The serving benchmark (``run.py``) and the cost of drift tracking
 - :func:`measure` starts a described server alone on a free port of 127.0.0.1,
   checks it answers, and measures single-row latency (one keep-alive client,
   sequential requests) and throughput (wrk when installed, else an asyncio
-  client; :data:`CONNECTIONS` connections).
+  client; :data:`CONNECTIONS` connections);
+- :func:`running` and :func:`measure_at` are its two halves, for servers that
+  stay up while others are measured in turns.
 
 A server is described by a dict: ``command`` (``{port}`` is replaced), ``env``
 (added to this process's environment), ``ready`` (a path answering 200 once it
@@ -31,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +109,47 @@ def modelyard_server(folder: Path, compiled: str = "off") -> dict[str, Any]:
 
 
 def measure(name: str, server: dict[str, Any], folder: Path, requests: int, duration: int) -> dict:
-    """Start ``server`` alone, measure it and stop it; its answer, latencies and throughput.
+    """Start ``server`` alone, measure it (:func:`measure_at`) and stop it."""
+    with running(server) as (port,):
+        return measure_at(port, name, server, folder, requests, duration)
+
+
+@contextmanager
+def running(*servers: dict[str, Any]) -> Iterator[list[int]]:
+    """Start the described servers together, each on a free port of 127.0.0.1; yield their ports.
+
+    The ports are yielded once every server answers (their start-ups overlap);
+    every server is stopped when the block ends, whatever happens in it.
+    """
+    started: list[tuple[int, dict[str, Any], subprocess.Popen, Any]] = []
+    try:
+        for server in servers:
+            port = free_port()
+            if "prepare" in server:
+                server["prepare"](port)
+            command = [part.replace("{port}", str(port)) for part in server["command"]]
+            log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+            process = subprocess.Popen(
+                command, env={**os.environ, **server["env"]}, stdout=log, stderr=subprocess.STDOUT
+            )
+            started.append((port, server, process, log))
+        for port, server, process, log in started:
+            _wait_up(port, server, process, log)
+        yield [port for port, *_ in started]
+    finally:
+        for _port, _server, process, log in started:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+
+
+def measure_at(
+    port: int, name: str, server: dict[str, Any], folder: Path, requests: int, duration: int
+) -> dict:
+    """Measure the running ``server`` on ``port``: its answer, latencies and throughput.
 
     ``requests`` sequential single-row requests on one keep-alive connection
     (after a tenth as many for warm-up) give ``p50_ms`` and ``p99_ms``;
@@ -113,26 +157,10 @@ def measure(name: str, server: dict[str, Any], folder: Path, requests: int, dura
     ``prediction`` is the server's answer to the one-row body, for checking
     that servers agree. ``name`` and ``folder`` label the printed line.
     """
-    port = free_port()
-    if "prepare" in server:
-        server["prepare"](port)
-    command = [part.replace("{port}", str(port)) for part in server["command"]]
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-    process = subprocess.Popen(
-        command, env={**os.environ, **server["env"]}, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        _wait_up(port, server, process, log)
-        body = _working_body(port, server)
-        predictions = _predictions(port, server["path"], body, server.get("v2", False))
-        latencies = _latencies(port, server["path"], body, requests)
-        throughput = _throughput(port, server["path"], body, duration)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    body = _working_body(port, server)
+    predictions = _predictions(port, server["path"], body, server.get("v2", False))
+    latencies = _latencies(port, server["path"], body, requests)
+    throughput = _throughput(port, server["path"], body, duration)
     print(
         f"{folder.parent.name:>20} {name:>10}: p50 {latencies['p50_ms']:.2f} ms, "
         f"p99 {latencies['p99_ms']:.2f} ms, {throughput['requests_per_s']:.0f} req/s "
