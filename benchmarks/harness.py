@@ -34,6 +34,8 @@ MLFLOW_VENV = BENCHMARKS / "serving" / ".venv-mlflow"
 MLFLOW_VERSION = "3.17.2"
 MLSERVER_VENV = BENCHMARKS / "serving" / ".venv-mlserver"
 MLSERVER_VERSION = "1.7.1"
+#: The wrapper that runs a command and reports its wall time and peak memory.
+MEASURE = BENCHMARKS / "batch" / "measure.py"
 
 
 @dataclass
@@ -99,6 +101,50 @@ def alternate(
             if round_ >= warmup:
                 samples[name].append(elapsed if reported is None else float(reported))
     return samples
+
+
+def alternate_commands(
+    commands: dict[str, list[str]],
+    repetitions: int,
+    check: Callable[[], None] | None = None,
+) -> dict[str, list[dict]]:
+    """Run each contender's command as a measured subprocess, in rotating turns; every run.
+
+    Each run goes through ``batch/measure.py`` (:func:`run_measured`), so a
+    run is a dict with its wall ``seconds`` and the child's peak resident
+    memory ``max_rss_mb``. After the turns, ``check`` (when given) compares
+    what the contenders wrote and stops the benchmark if they disagree.
+    :func:`medians` summarises the runs.
+    """
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
+
+    def contender(name: str) -> Callable[[], float]:
+        def run() -> float:
+            runs[name].append(run_measured(commands[name]))
+            return runs[name][-1]["seconds"]
+
+        return run
+
+    alternate({name: contender(name) for name in commands}, repetitions)
+    if check is not None:
+        check()
+    return runs
+
+
+def run_measured(command: list[str]) -> dict:
+    """Run ``command`` under ``batch/measure.py``: its wall ``seconds`` and peak ``max_rss_mb``.
+
+    A command that fails stops the benchmark with the end of its error output.
+    """
+    done = subprocess.run([sys.executable, str(MEASURE), *command], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:2])} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def medians(runs: dict[str, list[dict]], key: str) -> dict[str, float]:
+    """Per contender, the median of one figure (``seconds``, ``max_rss_mb``) over its runs."""
+    return {name: median([run[key] for run in measured]) for name, measured in runs.items()}
 
 
 def median(values: list[float]) -> float:

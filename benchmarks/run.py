@@ -7,7 +7,8 @@
 ``tox -e bench`` (and ``tox -e bench -- --smoke``) runs this with every extra
 installed. Each benchmark is ``benchmarks/<name>/bench.py``; its own docstring
 says what is paired with what. A benchmark that fails is reported and makes the
-run fail, after the others have run.
+run fail, after the others have run. A part whose script lives elsewhere is
+named in ``SCRIPTS`` (``monitoring-cost``: ``monitoring/serving_cost.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 from harness import BENCHMARKS, machine, markdown_rows, versions
 
 # The order of the table: from the data scientist's loop to the deployed image.
-ORDER = ("lifecycle", "persistence", "startup", "serving", "load", "batch", "monitoring", "search")
-ORDER += ("image",)
+ORDER = ("lifecycle", "persistence", "startup", "serving", "load", "batch", "monitoring")
+ORDER += ("monitoring-cost", "search", "image")
+#: Parts whose script is not ``<name>/bench.py``.
+SCRIPTS = {"monitoring-cost": BENCHMARKS / "monitoring" / "serving_cost.py"}
 RESULTS = BENCHMARKS / "results"
 VERSIONED = ("modelyard", "scikit-learn", "numpy", "pandas", "pyarrow", "skops", "joblib")
 VERSIONED += ("fastapi", "uvicorn", "dask", "distributed")
@@ -39,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or ORDER:
         output = parts / f"{name}.json"
         output.unlink(missing_ok=True)
-        command = [sys.executable, str(BENCHMARKS / name / "bench.py"), "--output", str(output)]
+        script = SCRIPTS.get(name, BENCHMARKS / name / "bench.py")
+        command = [sys.executable, str(script), "--output", str(output)]
         print(
             f"\n=== {name}: {' '.join(command[1:])}{' --smoke' if args.smoke else ''}", flush=True
         )

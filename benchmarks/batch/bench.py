@@ -22,14 +22,12 @@ peak memory at most half.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import Row, alternate, arguments, median, write
+from harness import Row, alternate_commands, arguments, medians, write
 
 HERE = Path(__file__).resolve().parent
 FEATURES = 16
@@ -53,20 +51,14 @@ def main() -> None:
         outputs = {name: work / f"out-{index}.parquet" for index, name in enumerate(commands)}
         commands["modelyard"] += ["--input", str(source), "--output", str(outputs["modelyard"])]
         commands["plain pandas"] += [str(source), str(outputs["plain pandas"])]
-        measured: dict[str, list[dict]] = {name: [] for name in commands}
-
-        def contender(name: str):
-            def run() -> float:
-                measured[name].append(_measure(commands[name]))
-                return measured[name][-1]["seconds"]
-
-            return run
-
-        seconds = alternate({name: contender(name) for name in commands}, repetitions)
-        _check_agreement(outputs["modelyard"], outputs["plain pandas"], rows)
+        measured = alternate_commands(
+            commands,
+            repetitions,
+            check=lambda: _check_agreement(outputs["modelyard"], outputs["plain pandas"], rows),
+        )
         file_mb = source.stat().st_size / 1e6
-    peak = {name: median([m["max_rss_mb"] for m in runs]) for name, runs in measured.items()}
-    speed = {name: rows / median(times) for name, times in seconds.items()}
+    peak = medians(measured, "max_rss_mb")
+    speed = {name: rows / seconds for name, seconds in medians(measured, "seconds").items()}
     write(
         args.output,
         "batch",
@@ -130,16 +122,6 @@ def _train(source: Path, work: Path) -> Path:
     model = Model(make_pipeline(StandardScaler(), LogisticRegression()), name="batch")
     model.train(FileDataset(work / "sample.parquet", target="label"), run_dir=work / "runs")
     return Path(model.save(work / "models").path)
-
-
-def _measure(command: list[str]) -> dict:
-    done = subprocess.run(
-        [sys.executable, str(HERE / "measure.py"), *command],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _check_agreement(ours: Path, theirs: Path, rows: int) -> None:

@@ -41,13 +41,12 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import BENCHMARKS, Row, alternate, arguments, median, write
+from harness import Row, alternate_commands, arguments, medians, run_measured, write
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-evidently"
 EVIDENTLY_VERSION = "0.7.23"
 REQUIREMENTS = (f"evidently=={EVIDENTLY_VERSION}", "pandas<3", "pyarrow")
-MEASURE = BENCHMARKS / "batch" / "measure.py"
 NUMERIC, CATEGORICAL = 20, 5
 CATEGORIES = ("alpha", "beta", "gamma", "delta")
 MIX = (0.4, 0.3, 0.2, 0.1)
@@ -84,17 +83,8 @@ def main() -> None:
                 *(str(current), str(outputs["Evidently"])),
             ],
         }
-        measured: dict[str, list[dict]] = {name: [] for name in commands}
-
-        def contender(name: str):
-            def run() -> float:
-                measured[name].append(_measure(commands[name]))
-                return measured[name][-1]["seconds"]
-
-            return run
-
-        seconds = alternate({name: contender(name) for name in commands}, repetitions)
-        with_predictions = _measure(
+        measured = alternate_commands(commands, repetitions)
+        with_predictions = run_measured(
             [
                 *(modelyard, "monitor", str(version), "--current", str(current)),
                 *("--json", str(work / "with-predictions.json")),
@@ -105,8 +95,8 @@ def main() -> None:
     verdicts = _verdicts(ours, theirs)
     agreed = sum(v["modelyard"] == v["Evidently"] for v in verdicts.values())
     truth = sum(v["modelyard"] == v["injected"] for v in verdicts.values())
-    peak = {name: median([m["max_rss_mb"] for m in runs]) for name, runs in measured.items()}
-    time = {name: median(values) for name, values in seconds.items()}
+    peak = medians(measured, "max_rss_mb")
+    time = medians(measured, "seconds")
     notes = [
         f"reference {reference_rows:,} rows, current {current_rows:,} rows; {NUMERIC} numeric"
         f" + {CATEGORICAL} categorical features; injected: "
@@ -217,13 +207,6 @@ def _train(reference: Path, work: Path) -> Path:
     model = Model(make_pipeline(columns, LogisticRegression(max_iter=500)), name="monitored")
     model.train(FileDataset(reference, target="label"), run_dir=work / "runs")
     return Path(model.save(work / "models").path)
-
-
-def _measure(command: list[str]) -> dict:
-    done = subprocess.run([sys.executable, str(MEASURE), *command], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:2])} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _verdicts(ours: dict, theirs: dict) -> dict[str, dict]:

@@ -20,17 +20,12 @@ first use with mlflow 3.17.2), never from the project's.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import platform
-import re
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -40,13 +35,11 @@ from harness import free_port, machine
 from harness import mlflow_python as harness_mlflow_python
 from harness import mlserver_python as harness_mlserver_python
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared serving helpers
+from servers import measure, modelyard_server, rows, run_text, train
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-CONNECTIONS = 16
-#: modelyard's compiled prediction path (ONNX), ``off`` or ``auto``: the environment variable
-#: the server reads. With it, modelyard is measured twice: ``modelyard`` (off) and
-#: ``modelyard_compiled`` (auto); see :func:`_compiled_path`.
-COMPILED_ENV = "MODELYARD_COMPILED"
 #: The servers whose predictions must agree (the constant endpoint answers a fixed label).
 PREDICTING = ("modelyard", "modelyard_v2", "mlflow", "mlserver", "floor")
 
@@ -65,19 +58,18 @@ def measure_all(requests: int, duration: int) -> dict:
     seconds of load for the throughput, per server and model.
     """
     work = Path(tempfile.mkdtemp(prefix="serving-bench-"))
-    settings = argparse.Namespace(requests=requests, duration=duration)
     try:
         results = {"machine": machine(), "versions": _versions(), "models": {}}
         mlflow_python = harness_mlflow_python()
-        results["versions"]["mlflow"] = _run_text([mlflow_python, "-c", _MLFLOW_VERSION]).strip()
+        results["versions"]["mlflow"] = run_text([mlflow_python, "-c", _MLFLOW_VERSION]).strip()
         mlserver_python = harness_mlserver_python()
-        results["versions"]["mlserver"] = _run_text(
+        results["versions"]["mlserver"] = run_text(
             [mlserver_python, "-c", _MLSERVER_VERSION]
         ).strip()
         for model in ("logistic_regression", "random_forest"):
-            folder = _train(model, work)
+            folder = train(model, work)
             servers = {
-                "modelyard": _modelyard_server(folder, compiled="off"),
+                "modelyard": modelyard_server(folder, compiled="off"),
                 "modelyard_v2": _modelyard_v2_server(folder),
                 "mlflow": _mlflow_server(mlflow_python, folder, work / f"mlflow-{model}"),
                 "mlserver": _mlserver_server(mlserver_python, folder, work / f"mlserver-{model}"),
@@ -85,9 +77,10 @@ def measure_all(requests: int, duration: int) -> dict:
                 "constant": _constant_server(folder),
             }
             if _compiled_path():
-                servers["modelyard_compiled"] = _modelyard_server(folder, compiled="auto")
+                servers["modelyard_compiled"] = modelyard_server(folder, compiled="auto")
             results["models"][model] = {
-                name: _measure(name, server, folder, settings) for name, server in servers.items()
+                name: measure(name, server, folder, requests, duration)
+                for name, server in servers.items()
             }
             results["models"][model]["ratios"] = _ratios(results["models"][model])
     finally:
@@ -125,63 +118,9 @@ def _arguments() -> argparse.Namespace:
     return args
 
 
-# --- the models -------------------------------------------------------------------------------
-
-
-def _train(kind: str, work: Path) -> Path:
-    """Train one model with modelyard, save it, and return its version folder."""
-    from modelyard import Model
-    from modelyard.data import demo_dataset
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    estimator = (
-        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        if kind == "logistic_regression"
-        else RandomForestClassifier(n_estimators=100, random_state=0)
-    )
-    model = Model(estimator, name=kind.replace("_", "-"))
-    model.train(demo_dataset("breast_cancer"), run_dir=work / "runs")
-    return model.save(work / "models").path
-
-
-def _rows(folder: Path, n: int = 1) -> tuple[list[str], list[list[float]]]:
-    from modelyard.data import demo_dataset
-
-    x = demo_dataset("breast_cancer").x
-    return list(x.columns), x.head(n).to_numpy().tolist()
-
-
-# --- the servers: each is (command, env, path, body of one row) ------------------------------
-
-
-def _modelyard_server(folder: Path, compiled: str = "off") -> dict[str, Any]:
-    columns, data = _rows(folder)
-    return {
-        "command": [
-            sys.executable,
-            "-m",
-            "modelyard.cli",
-            "serve",
-            str(folder),
-            "--port",
-            "{port}",
-        ],
-        "env": {COMPILED_ENV: compiled},
-        "ready": "/health",
-        "path": "/predict",
-        "bodies": [
-            {"rows": [dict(zip(columns, data[0], strict=True))]},
-            [dict(zip(columns, data[0], strict=True))],  # before the {"rows": ...} body existed
-        ],
-    }
-
-
 def _v2_body(folder: Path) -> dict[str, Any]:
     """One row as one 2-D FP64 tensor, the form both modelyard and MLServer's numpy codec take."""
-    _columns, data = _rows(folder)
+    _columns, data = rows(folder)
     return {
         "inputs": [
             {"name": "input-0", "datatype": "FP64", "shape": [1, len(data[0])], "data": data}
@@ -191,7 +130,7 @@ def _v2_body(folder: Path) -> dict[str, Any]:
 
 
 def _modelyard_v2_server(folder: Path) -> dict[str, Any]:
-    server = _modelyard_server(folder)
+    server = modelyard_server(folder)
     name = folder.parent.name
     return {
         **server,
@@ -240,7 +179,7 @@ def _mlserver_server(python: Path, folder: Path, target: Path) -> dict[str, Any]
 
 def _constant_server(folder: Path) -> dict[str, Any]:
     server = _floor_server(folder)
-    columns, data = _rows(folder)
+    columns, data = rows(folder)
     return {
         **server,
         "command": [part.replace("floor_app", "constant_app") for part in server["command"]],
@@ -250,8 +189,8 @@ def _constant_server(folder: Path) -> dict[str, Any]:
 
 
 def _mlflow_server(python: Path, folder: Path, target: Path) -> dict[str, Any]:
-    _run_text([python, str(HERE / "mlflow_model.py"), str(folder / "model.skops"), str(target)])
-    columns, data = _rows(folder)
+    run_text([python, str(HERE / "mlflow_model.py"), str(folder / "model.skops"), str(target)])
+    columns, data = rows(folder)
     return {
         "command": [
             str(python.parent / "mlflow"),
@@ -277,7 +216,7 @@ def _mlflow_server(python: Path, folder: Path, target: Path) -> dict[str, Any]:
 
 
 def _floor_server(folder: Path) -> dict[str, Any]:
-    _columns, data = _rows(folder)
+    _columns, data = rows(folder)
     return {
         "command": [
             sys.executable,
@@ -296,169 +235,6 @@ def _floor_server(folder: Path) -> dict[str, Any]:
         "ready": None,
         "path": "/predict",
         "bodies": [data],
-    }
-
-
-# --- measuring --------------------------------------------------------------------------------
-
-
-def _measure(name: str, server: dict[str, Any], folder: Path, args: argparse.Namespace) -> dict:
-    port = free_port()
-    if "prepare" in server:
-        server["prepare"](port)
-    command = [part.replace("{port}", str(port)) for part in server["command"]]
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-    process = subprocess.Popen(
-        command, env={**os.environ, **server["env"]}, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        _wait_up(port, server, process, log)
-        body = _working_body(port, server)
-        predictions = _predictions(port, server["path"], body, server.get("v2", False))
-        latencies = _latencies(port, server["path"], body, args.requests)
-        throughput = _throughput(port, server["path"], body, args.duration)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    print(
-        f"{folder.parent.name:>20} {name:>10}: p50 {latencies['p50_ms']:.2f} ms, "
-        f"p99 {latencies['p99_ms']:.2f} ms, {throughput['requests_per_s']:.0f} req/s "
-        f"({throughput['errors']} errors)",
-        flush=True,
-    )
-    return {"prediction": predictions, **latencies, **throughput}
-
-
-def _wait_up(port: int, server: dict, process: subprocess.Popen, log: Any) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise SystemExit(f"{server['command'][0]} exited:\n{log.read().decode()[-3000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            if server["ready"]:
-                connection.request("GET", server["ready"])
-                if connection.getresponse().status == 200:
-                    return
-            else:
-                connection.connect()
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{server['command']} did not answer within 120 s")
-
-
-def _working_body(port: int, server: dict) -> bytes:
-    """The first of the server's body formats it accepts."""
-    for body in server["bodies"]:
-        encoded = json.dumps(body).encode()
-        status, _answer = _post(
-            http.client.HTTPConnection("127.0.0.1", port), server["path"], encoded
-        )
-        if status == 200:
-            return encoded
-    raise SystemExit(f"{server['command'][0]} accepted none of the request bodies")
-
-
-def _post(connection: http.client.HTTPConnection, path: str, body: bytes) -> tuple[int, bytes]:
-    connection.request("POST", path, body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    return response.status, response.read()
-
-
-def _predictions(port: int, path: str, body: bytes, v2: bool) -> Any:
-    _status, answer = _post(http.client.HTTPConnection("127.0.0.1", port), path, body)
-    if v2:
-        return json.loads(answer)["outputs"][0]["data"]
-    return json.loads(answer)["predictions"]
-
-
-def _latencies(port: int, path: str, body: bytes, requests: int) -> dict[str, float]:
-    connection = http.client.HTTPConnection("127.0.0.1", port)  # one keep-alive client
-    for _ in range(max(10, requests // 10)):
-        _post(connection, path, body)
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        status, _answer = _post(connection, path, body)
-        times.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise SystemExit(f"single-row request answered {status}")
-    quantiles = statistics.quantiles(times, n=100)
-    return {"p50_ms": statistics.median(times), "p99_ms": quantiles[98]}
-
-
-def _throughput(port: int, path: str, body: bytes, duration: int) -> dict[str, Any]:
-    if shutil.which("wrk"):
-        return _wrk(port, path, body, duration)
-    return _python_load(port, path, body, duration)
-
-
-def _wrk(port: int, path: str, body: bytes, duration: int) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f"wrk.body = {json.dumps(body.decode())}\n"
-        )
-    output = _run_text(
-        [
-            "wrk",
-            "-t2",
-            f"-c{CONNECTIONS}",
-            f"-d{duration}s",
-            "--timeout",
-            "10s",
-            "-s",
-            script.name,
-            f"http://127.0.0.1:{port}{path}",
-        ]
-    )
-    os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    errors = int(non2xx.group(1)) if non2xx else 0
-    if socket_errors:
-        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
-    return {"requests_per_s": rate, "errors": errors, "load_generator": "wrk -t2 -c16"}
-
-
-def _python_load(port: int, path: str, body: bytes, duration: int) -> dict[str, Any]:
-    import asyncio
-
-    async def client(deadline: float, counts: list[int]) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        request = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
-        while time.monotonic() < deadline:
-            writer.write(request)
-            status_line = await reader.readline()
-            headers = {}
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                key, _, value = line.decode().partition(":")
-                headers[key.strip().lower()] = value.strip()
-            await reader.readexactly(int(headers.get("content-length", 0)))
-            counts[0 if b" 200 " in status_line else 1] += 1
-        writer.close()
-
-    async def load() -> list[int]:
-        counts = [0, 0]
-        deadline = time.monotonic() + duration
-        await asyncio.gather(*(client(deadline, counts) for _ in range(CONNECTIONS)))
-        return counts
-
-    done, errors = asyncio.run(load())
-    return {
-        "requests_per_s": (done + errors) / duration,
-        "errors": errors,
-        "load_generator": "python asyncio, 16 connections",
     }
 
 
@@ -518,14 +294,3 @@ def _versions() -> dict[str, str]:
     names = ("modelyard", "fastapi", "uvicorn", "pydantic", "scikit-learn", "numpy", "pandas")
     # mlserver's version is read from its own venv by measure_all
     return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
-
-
-def _run_text(args: list) -> str:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{args[0]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return done.stdout
-
-
-if __name__ == "__main__":
-    sys.exit(main())

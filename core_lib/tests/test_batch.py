@@ -100,6 +100,19 @@ def test_a_bad_value_names_the_chunk_and_row_and_leaves_no_half_file(
     assert sorted(p.name for p in workdir.iterdir() if "out" in p.name) == []
 
 
+def test_a_file_broken_further_in_is_a_data_error_and_leaves_no_half_file(
+    trained_classifier, features, workdir
+):
+    lines = features.to_csv(index=False).splitlines()
+    lines[450] += ",1,2,3"  # more fields than the header names, in the third chunk
+    (workdir / "in.csv").write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(DataError, match=r"cannot read in\.csv"):
+        predict_file(trained_classifier, "in.csv", "out.csv", chunk_rows=200)
+
+    assert sorted(p.name for p in workdir.iterdir() if "out" in p.name) == []
+
+
 def test_a_failed_run_keeps_the_previous_output(trained_classifier, features, workdir):
     (workdir / "out.csv").write_text("previous results\n")
     features.drop(columns=["mean area"]).to_csv("in.csv", index=False)

@@ -6,6 +6,7 @@ processes on 127.0.0.1, started once for the session (see conftest.py).
 
 from __future__ import annotations
 
+import io
 import sys
 
 import pandas as pd
@@ -92,6 +93,65 @@ def test_predict_on_the_cluster_scores_every_partition_like_predict(
     assert list(out["prediction"]) == list(trained_classifier.predict(binary_data.x))
     expected = trained_classifier.predict_proba(binary_data.x)[:, 1]
     assert out["probability_1"].to_numpy() == pytest.approx(expected)
+
+
+@pytest.fixture
+def three_partitions(binary_data, workdir):
+    """A Parquet folder of three parts (200, 200 and 169 rows)."""
+    (workdir / "in").mkdir()
+    for number, start in enumerate(range(0, len(binary_data.x), 200)):
+        part = binary_data.x.iloc[start : start + 200]
+        part.to_parquet(workdir / "in" / f"part-{number}.parquet", index=False)
+    return workdir / "in"
+
+
+@pytest.mark.parametrize("on_cluster", [True, False], ids=["cluster", "local"])
+def test_predict_reports_each_partition_done_of_the_total(
+    trained_classifier, three_partitions, on_cluster, request, workdir
+):
+    scheduler = request.getfixturevalue("dask_scheduler") if on_cluster else None
+    seen = []
+
+    predict_partitioned(
+        trained_classifier,
+        three_partitions,
+        workdir / "out",
+        scheduler=scheduler,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_partition_the_model_refuses_leaves_no_output(
+    trained_classifier, three_partitions, workdir
+):
+    broken = pd.read_parquet(three_partitions / "part-2.parquet")
+    broken["mean area"] = "unknown"
+    broken.to_parquet(three_partitions / "part-2.parquet", index=False)
+
+    with pytest.raises(ModelyardError, match="mean area"):
+        predict_partitioned(trained_classifier, three_partitions, workdir / "out")
+
+    assert not [p.name for p in workdir.iterdir() if "out" in p.name]
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a console does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_predict_shows_partitions_done_on_a_terminal(
+    trained_classifier, three_partitions, workdir, monkeypatch
+):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    predict_partitioned(trained_classifier, three_partitions, workdir / "out")
+
+    assert "3/3 partitions" in terminal.getvalue()
 
 
 def test_predict_refuses_missing_feature_columns_and_writes_nothing(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from modelyard.progress import Progress
 
 
@@ -84,3 +86,35 @@ def test_as_a_callback_it_takes_the_rows_done_and_the_total():
     shown.close()
 
     assert lines(stream)[-1] == "scored: 200 of 200 (100%) rows"
+
+
+def test_on_a_terminal_small_counts_are_whole_numbers():
+    stream = Terminal()
+
+    with Progress("grid search", 2, unit="candidates", stream=stream) as shown:
+        shown.update(1)
+        shown.update(1)
+
+    final = stream.getvalue().split("\r")[-1]
+    assert "2/2 candidates" in final
+    assert "2.00" not in stream.getvalue()
+
+
+@pytest.mark.parametrize(("done", "shown"), [(1_200_000, "1.2M/2.0M rows"), (5, "5/2.0M rows")])
+def test_on_a_terminal_large_row_counts_are_scaled_and_small_ones_are_not(done, shown):
+    stream = Terminal()
+
+    with Progress("scored", 2_000_000, unit="rows", stream=stream) as bar:
+        bar.update(done)
+
+    assert shown in stream.getvalue().split("\r")[-1]
+
+
+def test_on_a_terminal_an_unknown_total_shows_the_count_alone():
+    stream = Terminal()
+
+    with Progress("scored", unit="rows", stream=stream) as shown:
+        shown.update(3)
+
+    final = stream.getvalue().split("\r")[-1]
+    assert final.startswith("scored: 3 rows")

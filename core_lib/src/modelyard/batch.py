@@ -82,9 +82,7 @@ def predict_file(
     model = ready_model(model, probabilities=probabilities)
     assert model.schema is not None
     source, target = Path(input), Path(output)
-    in_format, out_format = _format(source, "input"), _format(target, "output")
-    if not source.is_file():
-        raise DataError(f"input file {source} does not exist")
+    out_format = _format(target, "output")
     if target.resolve() == source.resolve():
         raise ConfigError(
             f"the output {target} is the input file; choose another output so the input is kept"
@@ -93,13 +91,7 @@ def predict_file(
         raise ConfigError(
             f"the output folder {target.parent} does not exist; create it or choose another output"
         )
-    if chunk_rows < 1:
-        raise ModelyardError(f"chunk_rows must be at least 1, not {chunk_rows}")
-    if in_format == "csv":
-        columns, total, chunks = _csv_chunks(source, chunk_rows, model.schema)
-    else:
-        columns, total, chunks = _parquet_chunks(source, chunk_rows)
-    _check_columns(model.schema, columns, source)
+    columns, total, chunks = read_chunks(source, chunk_rows, model.schema)
     if prediction_column in columns:
         raise SchemaError(
             f"{source} already has a column '{prediction_column}'; choose another name for the "
@@ -130,25 +122,47 @@ def predict_file(
 def read_chunks(
     path: Path, rows: int, schema: FeatureSchema
 ) -> tuple[list[str], int | None, Iterator[pd.DataFrame]]:
-    """A CSV or Parquet file as chunks of ``rows`` rows, read the way batch scoring reads it.
+    """A CSV or Parquet file as chunks of ``rows`` rows: how batch scoring and monitoring read.
 
     Returns the file's columns, its row count when the format tells it (Parquet)
     and the chunks. In a CSV, the schema's numeric features are read as numbers
-    and every other column as its text.
+    and every other column as its text. Everything that can be checked before
+    the first row is read is checked here, once for every reader of files: the
+    name, that the file exists, the chunk size and that every feature column of
+    ``schema`` is in the file (other columns are allowed). A file that breaks
+    further in (a malformed line or page) raises
+    :class:`~modelyard.exceptions.DataError` naming the file when its chunk is read.
 
     Raises:
         ConfigError: the file does not end in .csv or .parquet.
         DataError: the file does not exist or cannot be read.
+        SchemaError: the file lacks some of the schema's feature columns.
+        ModelyardError: ``rows`` is less than 1.
     """
     path = Path(path)
     file_format = _format(path, "input")
     if not path.is_file():
         raise DataError(f"input file {path} does not exist")
     if rows < 1:
-        raise ModelyardError(f"a chunk has at least 1 row, not {rows}")
+        raise ModelyardError(f"chunk_rows must be at least 1, not {rows}")
     if file_format == "csv":
-        return _csv_chunks(path, rows, schema)
-    return _parquet_chunks(path, rows)
+        columns, total, chunks = _csv_chunks(path, rows, schema)
+    else:
+        columns, total, chunks = _parquet_chunks(path, rows)
+    _check_columns(schema, columns, path)
+    return columns, total, _read_errors_named(path, chunks)
+
+
+def _read_errors_named(path: Path, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks, with an error of the reader (not of what the caller does) as a DataError."""
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as error:  # a malformed line or page deep in the file
+            raise DataError(f"cannot read {path}: {error}") from None
+        yield chunk
 
 
 def _format(path: Path, role: str) -> str:
@@ -199,7 +213,7 @@ def _check_columns(schema: FeatureSchema, columns: list[str], source: Path) -> N
         raise SchemaError(
             f"{source} lacks {len(missing)} of the model's feature columns: "
             + ", ".join(f"'{name}'" for name in missing)
-            + "; add them (other columns are allowed and copied to the output)"
+            + "; add them to the file (other columns are allowed)"
         )
 
 

@@ -5,13 +5,18 @@ reads the input folder as a Dask dataframe, predicts each partition on the
 cluster's workers, and writes one Parquet part per partition. The output is
 written to a temporary folder beside ``DIR`` and renamed into place only when
 every partition is done, so a failure leaves no half-written output. Without a
-scheduler the same graph runs on this machine (Dask's threads).
+scheduler the same partitions run on this machine's threads. Progress is counted
+in partitions, each when its future completes (``as_completed``, no polling).
 
 Needs the ``dask`` extra: ``pip install 'modelyard[dask]'``.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,7 @@ from modelyard import atomicio
 from modelyard.exceptions import DataError, ModelyardError, SchemaError
 from modelyard.model import Model
 from modelyard.parallel import DASK_EXTRA, connect
+from modelyard.progress import Progress
 from modelyard.scoring import PREDICTION_COLUMN, add_predictions, probability_columns, ready_model
 
 
@@ -32,6 +38,8 @@ def predict_partitioned(
     *,
     scheduler: str | None = None,
     probabilities: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+    quiet: bool = False,
 ) -> int:
     """Score every row of the Parquet dataset ``input`` into the Parquet folder ``output``.
 
@@ -43,6 +51,10 @@ def predict_partitioned(
         output: the folder to create; it must not exist yet.
         scheduler: a Dask scheduler address; None runs on this machine.
         probabilities: add a ``probability_<class>`` column per class (classifiers).
+        progress: called as each partition is written, with the partitions done
+            and their total; by default :class:`~modelyard.progress.Progress`
+            on stderr.
+        quiet: show no progress (when ``progress`` is not given).
 
     Returns:
         the number of rows scored.
@@ -67,7 +79,12 @@ def predict_partitioned(
         scored = frame.map_partitions(
             score_partition, model, probabilities, meta=_meta(frame._meta, model, probabilities)
         )
-        return _write(scored, target, client)
+        report = progress or Progress("scored", scored.npartitions, unit="partitions", quiet=quiet)
+        try:
+            return _write(scored, target, client, report)
+        finally:
+            if isinstance(report, Progress):
+                report.close()
     finally:
         if client is not None:
             client.close()
@@ -93,19 +110,58 @@ def _meta(empty: pd.DataFrame, model: Model, probabilities: bool) -> pd.DataFram
     return meta
 
 
-def _write(scored: Any, target: Path, client: Any) -> int:
-    options = {"scheduler": client} if client is not None else {}
+def write_partition(partition: pd.DataFrame, path: str) -> int:
+    """Write one scored partition as a Parquet part; its row count. Runs on a worker."""
+    partition.to_parquet(path, index=False)
+    return len(partition)
+
+
+def _write(
+    scored: Any, target: Path, client: Any, report: Callable[[int, int | None], None]
+) -> int:
+    """Write every partition as ``part.N.parquet`` into a staged folder; the rows written."""
+    from dask import delayed
+
+    parts = scored.to_delayed()
+    rows = 0
     with atomicio.staged(target, folder=True) as temporary:
-        scored.to_parquet(str(temporary), write_index=False, compute_kwargs=options)
-        rows = _rows(temporary)
+        temporary.mkdir()
+        folder = temporary.resolve()  # workers have working folders of their own
+        writes = [
+            delayed(write_partition)(part, str(folder / f"part.{number}.parquet"))
+            for number, part in enumerate(parts)
+        ]
+        with _running(writes, client) as completed:
+            for done, future in enumerate(completed, start=1):
+                rows += future.result()  # a worker's error is raised here, as it was raised
+                report(done, len(writes))
     return rows
 
 
-def _rows(folder: Path) -> int:
-    """Rows written, from the Parquet footers (no data is read back)."""
-    import pyarrow.parquet as pq
+@contextmanager
+def _running(tasks: list[Any], client: Any) -> Iterator[Iterator[Any]]:
+    """Start every task; yield their futures in the order they complete, cancel the rest at exit.
 
-    return sum(pq.read_metadata(path).num_rows for path in folder.glob("*.parquet"))
+    On a cluster they are Dask futures (``distributed.as_completed``); without
+    one, each task runs on one of this machine's threads (as Dask's local
+    scheduler would) and they are ``concurrent.futures`` futures.
+    """
+    if client is not None:
+        from distributed import as_completed
+
+        futures = client.compute(tasks)
+        try:
+            yield as_completed(futures, loop=client.loop)
+        finally:
+            client.cancel(futures)
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        local = [pool.submit(task.compute, scheduler="sync") for task in tasks]
+        try:
+            yield concurrent.futures.as_completed(local)
+        finally:
+            for future in local:
+                future.cancel()
 
 
 def _dask_dataframe() -> Any:

@@ -64,33 +64,23 @@ def monitor_file(
     """
     thresholds = thresholds or DriftThresholds()
     estimator, schema, profile = _reference(model, predictions, tuple(trusted))
-    columns, _, chunks = read_chunks(Path(current), chunk_rows, schema)
-    missing = [name for name in schema.names if name not in set(columns)]
-    if missing:
-        raise SchemaError(
-            f"{current} lacks {len(missing)} of the model's feature columns: "
-            + ", ".join(f"'{name}'" for name in missing)
-            + "; monitor a file with the columns the model was trained on"
-        )
+    _, _, chunks = read_chunks(Path(current), chunk_rows, schema)
     counter = Counter(profile)
     rows = 0
-    try:
-        for chunk in chunks:
-            predicted = None
-            if estimator is not None and profile.prediction is not None and len(chunk):
-                where = f"rows {rows + 1}-{rows + len(chunk)}"
-                try:
-                    X = schema.validate(chunk[schema.names])
-                except SchemaError as error:
-                    raise SchemaError(f"{current}, {where}: {error}") from None
-                try:
-                    predicted = estimator.predict(X)
-                except (ValueError, TypeError) as error:
-                    raise DataError(f"the model failed on {current}, {where}: {error}") from None
-            counter.add(chunk, predicted)
-            rows += len(chunk)
-    except (OSError, ValueError) as error:  # a malformed line or page deep in the file
-        raise DataError(f"cannot read {current}: {error}") from None
+    for chunk in chunks:
+        predicted = None
+        if estimator is not None and profile.prediction is not None and len(chunk):
+            where = f"rows {rows + 1}-{rows + len(chunk)}"
+            try:
+                X = schema.validate(chunk[schema.names])
+            except SchemaError as error:
+                raise SchemaError(f"{current}, {where}: {error}") from None
+            try:
+                predicted = estimator.predict(X)
+            except (ValueError, TypeError) as error:
+                raise DataError(f"the model failed on {current}, {where}: {error}") from None
+        counter.add(chunk, predicted)
+        rows += len(chunk)
     if rows == 0:
         raise DataError(f"{current} has no rows; there is nothing to compare")
     return counter.report(thresholds)

@@ -27,6 +27,12 @@ __all__ = ["INTERVAL", "Progress"]
 INTERVAL = 5.0
 
 
+#: The bar's text: tqdm's bar with counts as whole numbers (``2/2 candidates``, ``1.2M/2.0M rows``).
+_BAR = "{l_bar}{bar}| {counts}{unit} [{elapsed}<{remaining}, {speed}{postfix}]"
+#: The same without a known total.
+_OPEN_BAR = "{desc}: {counts}{unit} [{elapsed}, {speed}{postfix}]"
+
+
 class Progress:
     """Work done so far out of ``total`` (None when unknown), shown on ``stream``.
 
@@ -63,11 +69,7 @@ class Progress:
         self._started = self._last = time.monotonic()
         isatty = getattr(self.stream, "isatty", None)
         if not quiet and callable(isatty) and isatty():
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(
-                total=total, desc=description, unit=f" {unit}", unit_scale=True, file=self.stream
-            )
+            self._bar = _counting_bar(total, description, unit, self.stream)
 
     def update(self, count: int = 1, *, status: str | None = None) -> None:
         """Count ``count`` more units done; ``status`` (the best score so far, say) follows."""
@@ -87,6 +89,7 @@ class Progress:
             self.total = total
             if self._bar is not None:
                 self._bar.total = total
+                self._bar.bar_format = _BAR if total else _OPEN_BAR
         self.update(done - self.done)
 
     def close(self) -> None:
@@ -115,3 +118,50 @@ class Progress:
         self.lines += 1
         self._shown = self.done
         self._last = time.monotonic()
+
+
+def _count(number: float) -> str:
+    """A count as shown: whole below 1,000 (``2``), above with a prefix (``12.3k``, ``1.2M``)."""
+    if abs(number) < 999.5:
+        return f"{number:.0f}"
+    for prefix in "kMGTPE":
+        number /= 1000
+        if abs(number) < 999.5:
+            return f"{number:.1f}{prefix}" if abs(number) < 99.95 else f"{number:.0f}{prefix}"
+    return f"{number:.0f}E"
+
+
+def _counting_bar(total: int | None, description: str, unit: str, stream: IO[str]) -> Any:
+    """A tqdm bar whose counts read as counts.
+
+    tqdm's ``unit_scale`` writes small counts with two decimals (``2.00/2.00``),
+    and without it large ones in full with a rate of two decimals; the bar's
+    ``format_dict`` (what tqdm formats ``bar_format`` with) gains ``counts``
+    and ``speed`` written by :func:`_count` instead.
+    """
+    from tqdm.auto import tqdm
+
+    class CountingBar(tqdm):  # type: ignore[misc, valid-type]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            found = super().format_dict
+            done, known = found["n"], found["total"]
+            found["counts"] = f"{_count(done)}/{_count(known)}" if known else _count(done)
+            rate = found.get("rate")
+            if not rate and found["elapsed"]:  # as tqdm does: the mean rate until it has one
+                rate = (done - found.get("initial", 0)) / found["elapsed"]
+            if not rate:
+                found["speed"] = f"?{found['unit']}/s"
+            elif rate < 10:
+                found["speed"] = f"{rate:.1f}{found['unit']}/s"
+            else:
+                found["speed"] = f"{_count(rate)}{found['unit']}/s"
+            return found
+
+    return CountingBar(
+        total=total,
+        desc=description,
+        unit=f" {unit}",
+        file=stream,
+        bar_format=_BAR if total else _OPEN_BAR,
+    )
