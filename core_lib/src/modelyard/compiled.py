@@ -22,6 +22,16 @@ parity passed, the runtime is installed and ``MODELYARD_COMPILED`` is not
 ``off``; otherwise with scikit-learn. ONNX Runtime runs on one thread per
 session (:data:`THREADS`), as the server's workers are the unit of parallelism.
 
+Tree ensembles (decision trees, forests, extra trees, gradient boosting, alone
+or inside a pipeline): scikit-learn compares a float32 copy of each value with
+a float64 threshold, while ONNX's tree operators compare float thresholds (and
+skl2onnx rounds them to the nearest float). Rows near a threshold then take
+another branch. The graph is therefore built from a copy whose thresholds are
+rounded *down* to a float (``x <= t`` and ``x <= round_down(t)`` agree for
+every float ``x``), and a double-precision graph casts each tree's input to
+float first (see :func:`_match_tree_rounding`). Parity then holds exactly, not
+by tolerance; the check stays as strict as for any other estimator.
+
 String columns: ONNX string tensors cannot hold a missing value, and
 skl2onnx converts a string ``SimpleImputer`` only when its missing value is a
 string. The graph is therefore built from a copy of the estimator whose string
@@ -291,6 +301,7 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
     from skl2onnx import to_onnx
 
     target = _with_string_missing(estimator)
+    _round_thresholds_down(target)
     # Probabilities as a plain tensor, not a list of maps; a classifier without
     # probabilities (LinearSVC) refuses the option and converts without it.
     choices = [{id(target): {"zipmap": False}}, None] if is_classifier else [None]
@@ -298,6 +309,8 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
     for precision, options in [(p, o) for p in ("double", "float") for o in choices]:
         try:
             graph = to_onnx(target, initial_types=_inputs(features, precision), options=options)
+            if precision == "double":
+                _match_tree_rounding(graph)
             payload = graph.SerializeToString()
             CompiledModel(payload, is_classifier=is_classifier)  # the runtime has every operator
             return payload
@@ -305,6 +318,62 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
             failure = error
     assert failure is not None
     raise failure
+
+
+def _round_thresholds_down(estimator: Any) -> None:
+    """Round every fitted tree's thresholds down to a float, in place (on a copy).
+
+    scikit-learn's trees test ``float32(x) <= t`` with ``t`` a double; for a float
+    ``x`` that equals ``x <= t'`` where ``t'`` is the largest float not above
+    ``t``. skl2onnx writes thresholds as floats rounded to the nearest, which is
+    above ``t`` for about half of them; rounded down first, they are exact.
+    """
+    for tree in _trees(estimator):
+        state = tree.__getstate__()
+        nodes = state["nodes"].copy()
+        threshold = nodes["threshold"]
+        single = threshold.astype(np.float32)
+        above = single.astype(np.float64) > threshold
+        single[above] = np.nextafter(single[above], np.float32(-np.inf))
+        nodes["threshold"] = single.astype(np.float64)
+        state["nodes"] = nodes
+        tree.__setstate__(state)
+
+
+def _trees(estimator: Any) -> list[Any]:
+    """The fitted ``Tree`` structures of every tree model in ``estimator``."""
+    found = []
+    for part in _parts(estimator):
+        if hasattr(part, "tree_"):
+            found.append(part.tree_)
+        members = getattr(part, "estimators_", None)
+        if members is not None:
+            for member in np.ravel(np.asarray(members, dtype=object)):
+                if hasattr(member, "tree_"):
+                    found.append(member.tree_)
+    return found
+
+
+def _match_tree_rounding(graph: Any) -> None:
+    """Make every tree operator of a double-precision graph see its input as scikit-learn does.
+
+    scikit-learn's trees read their input as float32; the graph's tree
+    operators would compare the full double. A cast to float and back in front
+    of each tree operator gives them the same values (the thresholds are
+    floats already, see :func:`_round_thresholds_down`).
+    """
+    from onnx import TensorProto, helper
+
+    nodes = []
+    for index, node in enumerate(graph.graph.node):
+        if node.domain == "ai.onnx.ml" and node.op_type.startswith("TreeEnsemble"):
+            single, double = f"tree{index}_float_input", f"tree{index}_rounded_input"
+            nodes.append(helper.make_node("Cast", [node.input[0]], [single], to=TensorProto.FLOAT))
+            nodes.append(helper.make_node("Cast", [single], [double], to=TensorProto.DOUBLE))
+            node.input[0] = double
+        nodes.append(node)
+    del graph.graph.node[:]
+    graph.graph.node.extend(nodes)
 
 
 def _inputs(features: list[dict[str, Any]], precision: str) -> list[tuple[str, Any]]:
