@@ -311,6 +311,7 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
             graph = to_onnx(target, initial_types=_inputs(features, precision), options=options)
             if precision == "double":
                 _match_tree_rounding(graph)
+            _labels_from_first_largest(graph)
             payload = graph.SerializeToString()
             CompiledModel(payload, is_classifier=is_classifier)  # the runtime has every operator
             return payload
@@ -371,9 +372,75 @@ def _match_tree_rounding(graph: Any) -> None:
             nodes.append(helper.make_node("Cast", [node.input[0]], [single], to=TensorProto.FLOAT))
             nodes.append(helper.make_node("Cast", [single], [double], to=TensorProto.DOUBLE))
             node.input[0] = double
+            nodes.append(node)
+            nodes.extend(_float_scores_as_declared(graph, node, index))
+            continue
         nodes.append(node)
     del graph.graph.node[:]
     graph.graph.node.extend(nodes)
+
+
+def _float_scores_as_declared(graph: Any, node: Any, index: int) -> list[Any]:
+    """Casts for a tree operator's outputs declared double, which the operator gives as float.
+
+    skl2onnx declares an extra-trees classifier's probabilities as double in a
+    double-precision graph; ONNX Runtime's tree operator returns float, so
+    the graph would not load and only the float graph would remain.
+    """
+    from onnx import TensorProto, helper
+
+    declared = {v.name: v.type.tensor_type.elem_type for v in graph.graph.output}
+    declared.update({v.name: v.type.tensor_type.elem_type for v in graph.graph.value_info})
+    casts = []
+    for position, name in enumerate(node.output):
+        if node.op_type.endswith("Classifier") and position == 0:
+            continue  # the labels
+        if declared.get(name) == TensorProto.DOUBLE:
+            single = f"tree{index}_float_output{position}"
+            node.output[position] = single
+            casts.append(helper.make_node("Cast", [single], [name], to=TensorProto.DOUBLE))
+    return casts
+
+
+def _labels_from_first_largest(graph: Any) -> None:
+    """Labels of a tree classifier's graph as the first class of largest probability.
+
+    scikit-learn's forests predict ``classes_[argmax(predict_proba)]``, the first
+    class on a tie (half of the trees each way); ONNX Runtime's tree operator
+    picks another. The graph's label output is replaced by an ``ArgMax`` of its
+    probabilities (first index on a tie) looked up in the classes.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    trees = [
+        n
+        for n in graph.graph.node
+        if n.domain == "ai.onnx.ml" and n.op_type == "TreeEnsembleClassifier"
+    ]
+    if len(trees) != 1 or len(graph.graph.output) != 2:
+        return
+    label, probabilities = graph.graph.output
+    attributes = {a.name: helper.get_attribute_value(a) for a in trees[0].attribute}
+    kind = label.type.tensor_type.elem_type
+    if kind == TensorProto.INT64 and attributes.get("classlabels_int64s"):
+        classes = np.array(attributes["classlabels_int64s"], dtype=np.int64)
+    elif kind == TensorProto.STRING and attributes.get("classlabels_strings"):
+        classes = np.array([c.decode() for c in attributes["classlabels_strings"]], dtype=object)
+    else:
+        return
+    for node in graph.graph.node:
+        for position, name in enumerate(node.output):
+            if name == label.name:
+                node.output[position] = "tree_label_unused"
+    graph.graph.initializer.append(numpy_helper.from_array(classes, "tree_classes"))
+    graph.graph.node.extend(
+        [
+            helper.make_node(
+                "ArgMax", [probabilities.name], ["tree_first_largest"], axis=1, keepdims=0
+            ),
+            helper.make_node("Gather", ["tree_classes", "tree_first_largest"], [label.name]),
+        ]
+    )
 
 
 def _inputs(features: list[dict[str, Any]], precision: str) -> list[tuple[str, Any]]:
