@@ -27,6 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from modelyard import __version__, env
 from modelyard.artifact import library_versions
@@ -129,7 +130,7 @@ class _Predicting:
         return predictor is not None and predictor.has_probabilities
 
     async def run(self, request: Request, v2: bool) -> tuple[Parsed, dict[str, Any]] | Response:
-        path = request.url.path
+        path = request.scope["path"]
         predictor = self.served.predictor
         if predictor is None:
             if self.served.failure:
@@ -402,6 +403,25 @@ def _add_predict(app: FastAPI, served: _Served, predicting: _Predicting) -> None
         if parsed.probabilities:
             answer["classes"] = predicting.classes()
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
+
+    # The route above documents /predict in the OpenAPI schema; this one answers it. It
+    # comes first, so /predict is not matched against every other route, and it is a
+    # plain Starlette route: the endpoint takes the raw Request, so FastAPI's per-request
+    # dependency solving has nothing to do. The endpoint, middleware, metrics, access
+    # log, contract and drift tracking are the same.
+    app.router.routes.insert(0, _FirstRoute("/predict", predict, methods=["POST"]))
+
+
+class _FirstRoute(Route):
+    """A Starlette route that leaves itself in the scope, as FastAPI's do (for metrics' label)."""
+
+    include_in_schema = False
+
+    def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
+        match, child = super().matches(scope)
+        if match != Match.NONE:
+            child["route"] = self
+        return match, child
 
 
 def _model_failed(path: str, request_id: str, error: Exception) -> Response:

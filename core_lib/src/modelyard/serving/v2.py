@@ -63,7 +63,7 @@ def router(backend: Backend) -> APIRouter:
     not_found = {404: {"description": 'No such model or version; the body is {"error": ...}.'}}
 
     def unknown(request: Request, name: str, asked: str | None) -> Response | None:
-        path = request.url.path
+        path = request.scope["path"]
         if name != backend.name:
             return refusal(
                 path, 404, "not_found", f"this server serves the model '{backend.name}' only"
@@ -111,7 +111,7 @@ def router(backend: Backend) -> APIRouter:
         refused = unknown(request, name, version)
         if refused is not None:
             return refused
-        path = request.url.path
+        path = request.scope["path"]
         if _BINARY_HEADER in request.headers:
             return refusal(
                 path,
