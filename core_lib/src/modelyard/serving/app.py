@@ -27,7 +27,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
 
 from modelyard import __version__, env
 from modelyard.artifact import library_versions
@@ -36,7 +35,7 @@ from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
-from modelyard.serving import errors, v2
+from modelyard.serving import errors, routing, v2
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
 from modelyard.serving.monitoring import Watch, add_monitoring, card_profile
 from modelyard.serving.observability import Metrics, RequestMiddleware
@@ -236,6 +235,7 @@ def create_app(
     add_monitoring(app, watch)
     protocol_v2 = v2.router(predicting)
     app.include_router(protocol_v2)
+    v2.answer_first(app, protocol_v2)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -404,24 +404,7 @@ def _add_predict(app: FastAPI, served: _Served, predicting: _Predicting) -> None
             answer["classes"] = predicting.classes()
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
 
-    # The route above documents /predict in the OpenAPI schema; this one answers it. It
-    # comes first, so /predict is not matched against every other route, and it is a
-    # plain Starlette route: the endpoint takes the raw Request, so FastAPI's per-request
-    # dependency solving has nothing to do. The endpoint, middleware, metrics, access
-    # log, contract and drift tracking are the same.
-    app.router.routes.insert(0, _FirstRoute("/predict", predict, methods=["POST"]))
-
-
-class _FirstRoute(Route):
-    """A Starlette route that leaves itself in the scope, as FastAPI's do (for metrics' label)."""
-
-    include_in_schema = False
-
-    def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
-        match, child = super().matches(scope)
-        if match != Match.NONE:
-            child["route"] = self
-        return match, child
+    routing.answer_first(app, "/predict", predict)  # the route above documents it
 
 
 def _model_failed(path: str, request_id: str, error: Exception) -> Response:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 
 from modelyard import __version__
 from modelyard.schema import FeatureSchema
-from modelyard.serving import tensors
+from modelyard.serving import routing, tensors
 from modelyard.serving.errors import refusal
 from modelyard.serving.requests import Parsed
 
@@ -160,6 +161,21 @@ def router(backend: Backend) -> APIRouter:
             f"{prefix}/infer", infer, methods=["POST"], response_class=Response, responses=errors
         )
     return routes
+
+
+def answer_first(app: FastAPI, routes: APIRouter) -> None:
+    """Answer the ``infer`` endpoints of ``routes`` ahead of every other route of ``app``.
+
+    See :mod:`modelyard.serving.routing`; the routes of ``routes`` still document them.
+    """
+    for route in routes.routes:
+        if isinstance(route, APIRoute) and route.path.endswith("/infer"):
+
+            async def answer(request: Request, endpoint: Any = route.endpoint) -> Response:
+                params = request.path_params
+                return await endpoint(request, params["name"], params.get("version"))
+
+            routing.answer_first(app, route.path, answer)
 
 
 def _metadata(backend: Backend, version: str | None) -> dict[str, Any]:
