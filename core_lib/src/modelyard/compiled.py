@@ -29,7 +29,7 @@ skl2onnx rounds them to the nearest float). Rows near a threshold then take
 another branch. The graph is therefore built from a copy whose thresholds are
 rounded *down* to a float (``x <= t`` and ``x <= round_down(t)`` agree for
 every float ``x``), and a double-precision graph casts each tree's input to
-float first (see :func:`_match_tree_rounding`). Parity then holds exactly, not
+float first. Parity then holds exactly, not
 by tolerance; the check stays as strict as for any other estimator.
 
 String columns: ONNX string tensors cannot hold a missing value, and

@@ -24,7 +24,7 @@ class AnsweringRoute(Route):
 
     include_in_schema = False
 
-    def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
+    def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
         """Match as a Starlette route; a match names this route in the child scope."""
         match, child = super().matches(scope)
         if match != Match.NONE:
