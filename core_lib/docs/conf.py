@@ -52,6 +52,9 @@ nitpick_ignore = [
     ("py:class", "fastapi.routing.APIRouter"),
     ("py:class", "starlette.requests.Request"),
     ("py:class", "starlette.responses.Response"),
+    ("py:class", "starlette.routing.Route"),  # serving.routing.AnsweringRoute's base and signature
+    ("py:class", "starlette.routing.Match"),
+    ("py:class", "starlette.middleware.Middleware"),
 ]
 nitpick_ignore_regex = [
     # A dataclass signature whose default is field(default_factory=...) is split at the

@@ -7,11 +7,19 @@ import math
 
 import numpy as np
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 from modelyard import Model, load_model
 from modelyard.artifact import CARD_FILE
-from modelyard.compiled import COMPILED_FILE, TOLERANCE
+from modelyard.compiled import COMPILED_FILE, TOLERANCE, compile_estimator
 from modelyard.exceptions import ArtifactError, ConfigError
 from modelyard.serving.predictor import Predictor
 
@@ -93,6 +101,37 @@ def test_the_penguins_pipeline_with_strings_and_gaps_is_served_by_onnx_runtime(
     assert predictor.path == "onnx"
     assert _card(model.ref)["compiled"]["parity"] == "passed"
     _same_answers(predictor, model, rows)
+
+
+def test_a_random_forest_passes_parity_and_is_served_by_onnx_runtime(binary_data):
+    model = Model(RandomForestClassifier(n_estimators=30, random_state=0), name="forest")
+    model = load_model(str(model.train(binary_data).save("models")))
+
+    predictor = Predictor(model)
+
+    assert _card(model.ref)["compiled"]["parity"] == "passed"
+    assert predictor.path == "onnx"
+    _same_answers(predictor, model, binary_data.x)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        DecisionTreeClassifier(random_state=0),
+        ExtraTreesClassifier(n_estimators=20, random_state=0),
+        GradientBoostingClassifier(n_estimators=20, random_state=0),
+        make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=20, random_state=0)),
+    ],
+    ids=["decision-tree", "extra-trees", "gradient-boosting", "scaled-forest"],
+)
+def test_tree_ensembles_agree_with_scikit_learn_on_held_out_rows(estimator, binary_data):
+    x, y = binary_data.x, binary_data.y
+    estimator.fit(x.iloc[:400], y.iloc[:400])
+    features = [{"name": name, "kind": "number"} for name in x.columns]
+
+    compiled = compile_estimator(estimator, features, x.iloc[400:], is_classifier=True)
+
+    assert compiled.record["parity"] == "passed", compiled.record["reason"]
 
 
 def test_a_string_equal_to_the_stand_in_for_missing_is_answered_by_scikit_learn(

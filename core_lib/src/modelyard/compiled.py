@@ -22,6 +22,16 @@ parity passed, the runtime is installed and ``MODELYARD_COMPILED`` is not
 ``off``; otherwise with scikit-learn. ONNX Runtime runs on one thread per
 session (:data:`THREADS`), as the server's workers are the unit of parallelism.
 
+Tree ensembles (decision trees, forests, extra trees, gradient boosting, alone
+or inside a pipeline): scikit-learn compares a float32 copy of each value with
+a float64 threshold, while ONNX's tree operators compare float thresholds (and
+skl2onnx rounds them to the nearest float). Rows near a threshold then take
+another branch. The graph is therefore built from a copy whose thresholds are
+rounded *down* to a float (``x <= t`` and ``x <= round_down(t)`` agree for
+every float ``x``), and a double-precision graph casts each tree's input to
+float first. Parity then holds exactly, not
+by tolerance; the check stays as strict as for any other estimator.
+
 String columns: ONNX string tensors cannot hold a missing value, and
 skl2onnx converts a string ``SimpleImputer`` only when its missing value is a
 string. The graph is therefore built from a copy of the estimator whose string
@@ -291,6 +301,7 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
     from skl2onnx import to_onnx
 
     target = _with_string_missing(estimator)
+    _round_thresholds_down(target)
     # Probabilities as a plain tensor, not a list of maps; a classifier without
     # probabilities (LinearSVC) refuses the option and converts without it.
     choices = [{id(target): {"zipmap": False}}, None] if is_classifier else [None]
@@ -298,6 +309,9 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
     for precision, options in [(p, o) for p in ("double", "float") for o in choices]:
         try:
             graph = to_onnx(target, initial_types=_inputs(features, precision), options=options)
+            if precision == "double":
+                _match_tree_rounding(graph)
+            _labels_from_first_largest(graph)
             payload = graph.SerializeToString()
             CompiledModel(payload, is_classifier=is_classifier)  # the runtime has every operator
             return payload
@@ -305,6 +319,128 @@ def _convert(estimator: Any, features: list[dict[str, Any]], is_classifier: bool
             failure = error
     assert failure is not None
     raise failure
+
+
+def _round_thresholds_down(estimator: Any) -> None:
+    """Round every fitted tree's thresholds down to a float, in place (on a copy).
+
+    scikit-learn's trees test ``float32(x) <= t`` with ``t`` a double; for a float
+    ``x`` that equals ``x <= t'`` where ``t'`` is the largest float not above
+    ``t``. skl2onnx writes thresholds as floats rounded to the nearest, which is
+    above ``t`` for about half of them; rounded down first, they are exact.
+    """
+    for tree in _trees(estimator):
+        state = tree.__getstate__()
+        nodes = state["nodes"].copy()
+        threshold = nodes["threshold"]
+        single = threshold.astype(np.float32)
+        above = single.astype(np.float64) > threshold
+        single[above] = np.nextafter(single[above], np.float32(-np.inf))
+        nodes["threshold"] = single.astype(np.float64)
+        state["nodes"] = nodes
+        tree.__setstate__(state)
+
+
+def _trees(estimator: Any) -> list[Any]:
+    """The fitted ``Tree`` structures of every tree model in ``estimator``."""
+    found = []
+    for part in _parts(estimator):
+        if hasattr(part, "tree_"):
+            found.append(part.tree_)
+        members = getattr(part, "estimators_", None)
+        if members is not None:
+            for member in np.ravel(np.asarray(members, dtype=object)):
+                if hasattr(member, "tree_"):
+                    found.append(member.tree_)
+    return found
+
+
+def _match_tree_rounding(graph: Any) -> None:
+    """Make every tree operator of a double-precision graph see its input as scikit-learn does.
+
+    scikit-learn's trees read their input as float32; the graph's tree
+    operators would compare the full double. A cast to float and back in front
+    of each tree operator gives them the same values (the thresholds are
+    floats already, see :func:`_round_thresholds_down`).
+    """
+    from onnx import TensorProto, helper
+
+    nodes = []
+    for index, node in enumerate(graph.graph.node):
+        if node.domain == "ai.onnx.ml" and node.op_type.startswith("TreeEnsemble"):
+            single, double = f"tree{index}_float_input", f"tree{index}_rounded_input"
+            nodes.append(helper.make_node("Cast", [node.input[0]], [single], to=TensorProto.FLOAT))
+            nodes.append(helper.make_node("Cast", [single], [double], to=TensorProto.DOUBLE))
+            node.input[0] = double
+            nodes.append(node)
+            nodes.extend(_float_scores_as_declared(graph, node, index))
+            continue
+        nodes.append(node)
+    del graph.graph.node[:]
+    graph.graph.node.extend(nodes)
+
+
+def _float_scores_as_declared(graph: Any, node: Any, index: int) -> list[Any]:
+    """Casts for a tree operator's outputs declared double, which the operator gives as float.
+
+    skl2onnx declares an extra-trees classifier's probabilities as double in a
+    double-precision graph; ONNX Runtime's tree operator returns float, so
+    the graph would not load and only the float graph would remain.
+    """
+    from onnx import TensorProto, helper
+
+    declared = {v.name: v.type.tensor_type.elem_type for v in graph.graph.output}
+    declared.update({v.name: v.type.tensor_type.elem_type for v in graph.graph.value_info})
+    casts = []
+    for position, name in enumerate(node.output):
+        if node.op_type.endswith("Classifier") and position == 0:
+            continue  # the labels
+        if declared.get(name) == TensorProto.DOUBLE:
+            single = f"tree{index}_float_output{position}"
+            node.output[position] = single
+            casts.append(helper.make_node("Cast", [single], [name], to=TensorProto.DOUBLE))
+    return casts
+
+
+def _labels_from_first_largest(graph: Any) -> None:
+    """Labels of a tree classifier's graph as the first class of largest probability.
+
+    scikit-learn's forests predict ``classes_[argmax(predict_proba)]``, the first
+    class on a tie (half of the trees each way); ONNX Runtime's tree operator
+    picks another. The graph's label output is replaced by an ``ArgMax`` of its
+    probabilities (first index on a tie) looked up in the classes.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    trees = [
+        n
+        for n in graph.graph.node
+        if n.domain == "ai.onnx.ml" and n.op_type == "TreeEnsembleClassifier"
+    ]
+    if len(trees) != 1 or len(graph.graph.output) != 2:
+        return
+    label, probabilities = graph.graph.output
+    attributes = {a.name: helper.get_attribute_value(a) for a in trees[0].attribute}
+    kind = label.type.tensor_type.elem_type
+    if kind == TensorProto.INT64 and attributes.get("classlabels_int64s"):
+        classes = np.array(attributes["classlabels_int64s"], dtype=np.int64)
+    elif kind == TensorProto.STRING and attributes.get("classlabels_strings"):
+        classes = np.array([c.decode() for c in attributes["classlabels_strings"]], dtype=object)
+    else:
+        return
+    for node in graph.graph.node:
+        for position, name in enumerate(node.output):
+            if name == label.name:
+                node.output[position] = "tree_label_unused"
+    graph.graph.initializer.append(numpy_helper.from_array(classes, "tree_classes"))
+    graph.graph.node.extend(
+        [
+            helper.make_node(
+                "ArgMax", [probabilities.name], ["tree_first_largest"], axis=1, keepdims=0
+            ),
+            helper.make_node("Gather", ["tree_classes", "tree_first_largest"], [label.name]),
+        ]
+    )
 
 
 def _inputs(features: list[dict[str, Any]], precision: str) -> list[tuple[str, Any]]:

@@ -138,6 +138,15 @@ class FeatureSketch:
         shown = [f"{edge:.4g}" for edge in self.edges]
         return [f"≤{shown[0]}", *(f"≤{e}" for e in shown[1:]), f">{shown[-1]}"]
 
+    def _number_counts(self, numbers: np.ndarray) -> np.ndarray:
+        result = np.zeros(self.n_bins + 1, dtype=np.int64)
+        # Text that is not a number counts as missing: it cannot be placed in a bin.
+        unplaced = np.isnan(numbers)
+        result[-1] = int(unplaced.sum())
+        index = np.searchsorted(self._edges, numbers[~unplaced], side="left")  # type: ignore[attr-defined]
+        result[:-1] = np.bincount(index, minlength=self.n_bins)
+        return result
+
     def counts(self, values: Any) -> np.ndarray:
         """How many of ``values`` fall into each bin; the last slot counts missing values.
 
@@ -145,16 +154,12 @@ class FeatureSketch:
             An int64 array of length :attr:`n_bins` + 1. Counts of several batches
             add up to the counts of all their rows.
         """
+        if self.kind == "number" and isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            return self._number_counts(values.astype(np.float64, copy=False))  # no pandas
         column = _as_series(values)
-        result = np.zeros(self.n_bins + 1, dtype=np.int64)
         if self.kind == "number":
-            numbers = _numbers(column)
-            # Text that is not a number counts as missing: it cannot be placed in a bin.
-            unplaced = np.isnan(numbers)
-            result[-1] = int(unplaced.sum())
-            index = np.searchsorted(self._edges, numbers[~unplaced], side="left")  # type: ignore[attr-defined]
-            result[:-1] = np.bincount(index, minlength=self.n_bins)
-            return result
+            return self._number_counts(_numbers(column))
+        result = np.zeros(self.n_bins + 1, dtype=np.int64)
         missing = column.isna().to_numpy()
         result[-1] = int(missing.sum())
         present = column[~missing].to_numpy(dtype=object)

@@ -35,7 +35,7 @@ from modelyard.exceptions import ConfigError, ModelyardError, NotTrainedError
 from modelyard.loading import load_model
 from modelyard.model import Model
 from modelyard.schema import FeatureSchema
-from modelyard.serving import errors, v2
+from modelyard.serving import errors, routing, v2
 from modelyard.serving.limits import BodyParser, InFlightLimit, max_in_flight
 from modelyard.serving.monitoring import Watch, add_monitoring, card_profile
 from modelyard.serving.observability import Metrics, RequestMiddleware
@@ -129,7 +129,7 @@ class _Predicting:
         return predictor is not None and predictor.has_probabilities
 
     async def run(self, request: Request, v2: bool) -> tuple[Parsed, dict[str, Any]] | Response:
-        path = request.url.path
+        path = request.scope["path"]
         predictor = self.served.predictor
         if predictor is None:
             if self.served.failure:
@@ -235,6 +235,7 @@ def create_app(
     add_monitoring(app, watch)
     protocol_v2 = v2.router(predicting)
     app.include_router(protocol_v2)
+    v2.answer_first(app, protocol_v2)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -402,6 +403,8 @@ def _add_predict(app: FastAPI, served: _Served, predicting: _Predicting) -> None
         if parsed.probabilities:
             answer["classes"] = predicting.classes()
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
+
+    routing.answer_first(app, "/predict", predict)  # the route above documents it
 
 
 def _model_failed(path: str, request_id: str, error: Exception) -> Response:

@@ -26,6 +26,7 @@ every answered request (:meth:`Watch.record`), closed when the server stops.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -252,7 +253,12 @@ class RollingWindow:
         counts = np.zeros(self._size, np.int64)
         for column, binner in self._columns:
             end = binner.offset + binner.size
-            counts[binner.offset : end] = binner.sketch.counts([row[column] for row in rows])
+            values: Any = [row[column] for row in rows]
+            if binner.sketch.kind == "number":  # the contract let only numbers and None through
+                # None becomes NaN (missing); anything else goes the general path.
+                with contextlib.suppress(TypeError, ValueError, OverflowError):
+                    values = np.array(values, dtype=np.float64)
+            counts[binner.offset : end] = binner.sketch.counts(values)
         if predictions is not None and self._prediction is not None:
             p = self._prediction
             counts[p.offset : p.offset + p.size] = p.sketch.counts(list(predictions))

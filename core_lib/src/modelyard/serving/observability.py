@@ -79,6 +79,7 @@ class Metrics:
             ["path", "status"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
         self.rows = Counter("modelyard_predicted_rows", "Rows predicted.", registry=self.registry)
         self.contract = Counter(
             "modelyard_contract_values",
@@ -95,10 +96,19 @@ class Metrics:
 
     def observe(self, method: str, label: str, status: int, seconds: float) -> None:
         """Count one answered request under its route's ``label`` (see :meth:`label`)."""
-        self.requests.labels(method, label, str(status)).inc()
-        self.latency.labels(label).observe(seconds)
-        if status >= 400:
-            self.errors.labels(label, str(status)).inc()
+        key = (method, label, status)
+        children = self._children.get(key)
+        if children is None:  # looked up once per method, route and status, then kept
+            children = (
+                self.requests.labels(method, label, str(status)),
+                self.latency.labels(label),
+                self.errors.labels(label, str(status)) if status >= 400 else None,
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+        if children[2] is not None:
+            children[2].inc()
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus' text format (summed over workers in multiprocess mode)."""

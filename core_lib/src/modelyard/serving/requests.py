@@ -98,6 +98,17 @@ class RequestParser:
         self._columns = TypeAdapter(_columns_shape(max_rows))
         self._data_in_schema_order = self._data_type(tuple(self.names))
         self._checks = _contract_checks(schema)
+        # The same checks as plain data, for the common request that breaks none of them.
+        self._ranges = [
+            (i, f.minimum, f.maximum)
+            for i, f in enumerate(schema.features)
+            if f.kind in ("integer", "number") and f.has_range
+        ]
+        self._seen = [
+            (i, frozenset(f.categories))
+            for i, f in enumerate(schema.features)
+            if f.kind == "category" and f.categories is not None
+        ]
 
     def parse(self, body: bytes, v2: bool = False) -> Parsed:
         """Validate a JSON body; raise :class:`RequestError` (422) naming what is wrong.
@@ -186,6 +197,8 @@ class RequestParser:
 
     def _contract(self, rows: list[list[Any]], part: str) -> dict[tuple[str, str], int]:
         """Count the values that break the contract; refuse them where the policy says so."""
+        if self._keeps_contract(rows):
+            return {}
         counts: Counter[tuple[str, str]] = Counter()
         refused = []
         for index, name, check, breaks, reject in self._checks:
@@ -200,6 +213,20 @@ class RequestParser:
         if refused:
             raise RequestError(422, [_shortened(d) for d in refused], dict(counts))
         return dict(counts)
+
+    def _keeps_contract(self, rows: list[list[Any]]) -> bool:
+        """Whether no value breaks the contract (the checks of :meth:`_contract`, inlined)."""
+        ranges, seen = self._ranges, self._seen
+        for row in rows:
+            for index, low, high in ranges:
+                value = row[index]
+                if value is not None and not low <= value <= high:
+                    return False
+            for index, known in seen:
+                value = row[index]
+                if value is not None and value not in known:
+                    return False
+        return True
 
     def _check_columns(self, columns: tuple[str, ...]) -> None:
         known = set(self.names)

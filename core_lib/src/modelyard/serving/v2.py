@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 
 from modelyard import __version__
 from modelyard.schema import FeatureSchema
-from modelyard.serving import tensors
+from modelyard.serving import routing, tensors
 from modelyard.serving.errors import refusal
 from modelyard.serving.requests import Parsed
 
@@ -63,7 +64,7 @@ def router(backend: Backend) -> APIRouter:
     not_found = {404: {"description": 'No such model or version; the body is {"error": ...}.'}}
 
     def unknown(request: Request, name: str, asked: str | None) -> Response | None:
-        path = request.url.path
+        path = request.scope["path"]
         if name != backend.name:
             return refusal(
                 path, 404, "not_found", f"this server serves the model '{backend.name}' only"
@@ -111,7 +112,7 @@ def router(backend: Backend) -> APIRouter:
         refused = unknown(request, name, version)
         if refused is not None:
             return refused
-        path = request.url.path
+        path = request.scope["path"]
         if _BINARY_HEADER in request.headers:
             return refusal(
                 path,
@@ -160,6 +161,21 @@ def router(backend: Backend) -> APIRouter:
             f"{prefix}/infer", infer, methods=["POST"], response_class=Response, responses=errors
         )
     return routes
+
+
+def answer_first(app: FastAPI, routes: APIRouter) -> None:
+    """Answer the ``infer`` endpoints of ``routes`` ahead of every other route of ``app``.
+
+    See :mod:`modelyard.serving.routing`; the routes of ``routes`` still document them.
+    """
+    for route in routes.routes:
+        if isinstance(route, APIRoute) and route.path.endswith("/infer"):
+
+            async def answer(request: Request, endpoint: Any = route.endpoint) -> Response:
+                params = request.path_params
+                return await endpoint(request, params["name"], params.get("version"))
+
+            routing.answer_first(app, route.path, answer)
 
 
 def _metadata(backend: Backend, version: str | None) -> dict[str, Any]:
