@@ -180,6 +180,11 @@ def versions(*names: str) -> dict[str, str]:
     return found
 
 
+#: How the peers' own venvs are installed: quietly, and without byte-compiling every module
+#: of every package (MLflow's tree is large); Python compiles what a run imports, on first use.
+PIP_QUIET = ("-q", "--no-compile")
+
+
 def mlflow_python() -> Path:
     """The interpreter of MLflow's own venv, created on first use.
 
@@ -191,7 +196,8 @@ def mlflow_python() -> Path:
         print(f"--- creating {MLFLOW_VENV} with mlflow {MLFLOW_VERSION} (once, a few minutes)")
         subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", f"mlflow=={MLFLOW_VERSION}"], check=True
+            [str(python), "-m", "pip", "install", *PIP_QUIET, f"mlflow=={MLFLOW_VERSION}"],
+            check=True,
         )
     return python
 
@@ -210,7 +216,7 @@ def mlserver_python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(MLSERVER_VENV)], check=True)
         subprocess.run(
             [
-                str(python), "-m", "pip", "install", "-q",
+                str(python), "-m", "pip", "install", *PIP_QUIET,
                 f"mlserver=={MLSERVER_VERSION}",
                 f"mlserver-sklearn=={MLSERVER_VERSION}",
                 f"scikit-learn=={metadata.version('scikit-learn')}",

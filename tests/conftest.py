@@ -86,6 +86,17 @@ FULL_CHECK: dict[str, dict[str, str]] = {
 TEST_DEFAULT_REQUIREMENT = "modelyard[serve]>=0.1"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_virtualenv_app_data(tmp_path_factory) -> None:
+    """Give the virtualenvs this process makes (a generated project's tox) a seed cache of its own.
+
+    virtualenv copies pip into each new environment from a shared cache folder, and two
+    processes seeding at once (another worker, or the tox running this suite) collided in it:
+    "failed to build image pip ... Directory not empty".
+    """
+    os.environ["VIRTUALENV_OVERRIDE_APP_DATA"] = str(tmp_path_factory.mktemp("virtualenv-app-data"))
+
+
 @pytest.fixture(scope="session")
 def _cookiecutter_config_file(tmp_path_factory) -> Path:
     """pytest-cookies' user configuration, with :data:`TEST_DEFAULT_REQUIREMENT` as the default."""

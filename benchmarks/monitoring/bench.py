@@ -41,7 +41,15 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import Row, alternate_commands, arguments, medians, run_measured, write
+from harness import (
+    PIP_QUIET,
+    Row,
+    alternate_commands,
+    arguments,
+    medians,
+    run_measured,
+    write,
+)
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-evidently"
@@ -161,7 +169,7 @@ def evidently_python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run(
             # evidently 0.7.23 imports a pandas helper that pandas 3 removed
-            [str(python), "-m", "pip", "install", "-q", *REQUIREMENTS],
+            [str(python), "-m", "pip", "install", *PIP_QUIET, *REQUIREMENTS],
             check=True,
         )
     return python

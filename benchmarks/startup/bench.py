@@ -38,7 +38,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import Row, alternate, arguments, free_port, median, mlflow_model, mlflow_python, write
+from harness import (
+    PIP_QUIET,
+    Row,
+    alternate,
+    arguments,
+    free_port,
+    median,
+    mlflow_model,
+    mlflow_python,
+    write,
+)
 
 POLL_SECONDS = 0.01
 START_TIMEOUT = 120
@@ -136,7 +146,8 @@ def _serve_python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(SERVE_VENV)], check=True)
         core = HERE.parents[1] / "core_lib"
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "-e", f"{core}[serve]"], check=True
+            [str(python), "-m", "pip", "install", *PIP_QUIET, "-e", f"{core}[serve]"],
+            check=True,
         )
     return python
 
