@@ -87,14 +87,15 @@ TEST_DEFAULT_REQUIREMENT = "modelyard[serve]>=0.1"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _own_virtualenv_app_data(tmp_path_factory) -> None:
-    """Give the virtualenvs this process makes (a generated project's tox) a seed cache of its own.
+def _no_outer_tox_environment() -> None:
+    """Forget the variables of the tox running this suite, so a generated project's tox is its own.
 
-    virtualenv copies pip into each new environment from a shared cache folder, and two
-    processes seeding at once (another worker, or the tox running this suite) collided in it:
-    "failed to build image pip ... Directory not empty".
+    tox tells the commands it runs its work folder (``TOX_WORK_DIR``), and a tox started
+    inside them takes that as its own: two generated projects' ``tox -e release`` then
+    built the same environment in this repository's ``.tox`` at once, and collided.
     """
-    os.environ["VIRTUALENV_OVERRIDE_APP_DATA"] = str(tmp_path_factory.mktemp("virtualenv-app-data"))
+    for name in ("TOX_WORK_DIR", "TOX_ENV_DIR", "TOX_ENV_NAME", "TOX_PACKAGE"):
+        os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="session")
