@@ -180,9 +180,9 @@ def versions(*names: str) -> dict[str, str]:
     return found
 
 
-#: How the peers' own venvs are installed: quietly, and without byte-compiling every module
-#: of every package (MLflow's tree is large); Python compiles what a run imports, on first use.
-PIP_QUIET = ("-q", "--no-compile")
+#: How the peers' own venvs are installed: quietly, and byte-compiled, so a peer's first start
+#: is not slowed by compiling its modules (MLflow's server missed its start-up wait without it).
+PIP_QUIET = ("-q",)
 
 
 def mlflow_python() -> Path:
