@@ -138,6 +138,31 @@ def test_a_body_cut_off_by_its_deadline_is_logged_as_499_without_a_traceback(
     assert "Traceback" not in log and "traceback" not in log
 
 
+def test_a_kept_alive_connection_whose_next_request_stalls_is_closed(serve_with_deadlines):
+    url, _server = serve_with_deadlines()
+    sock = _connect(url)
+    sock.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    time.sleep(2)  # idle past the first request's clocks: the next request starts its own
+    sock.sendall(b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+
+    assert _closed_by_server(sock)
+    sock.close()
+
+
+def test_a_body_deadline_shorter_than_the_header_deadline_is_kept(serve_model):
+    url, _server = serve_model(MODELYARD_HEADER_TIMEOUT="60", MODELYARD_BODY_TIMEOUT="1")
+    sock = _connect(url)
+    sock.settimeout(15)  # far less than the header deadline: only the body's can close it
+    sock.sendall(
+        b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n" + b'{"rows": ['
+    )
+
+    assert _closed_by_server(sock)
+    sock.close()
+
+
 def test_a_kept_alive_connection_still_serves_requests_within_the_deadlines(serve_with_deadlines):
     url, _server = serve_with_deadlines()
     with httpx.Client(base_url=url, timeout=30) as client:

@@ -225,17 +225,18 @@ def create_app(
     watch = Watch.from_env(
         served.schema.names, (served.name, served.version), served.profile, metrics.registry
     )
+    lanes = routing.answering_lanes(app)  # innermost: inside the limit, id, metrics and log
     app.add_middleware(InFlightLimit, limit=max_in_flight())
     app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=limits[1])
     app.add_exception_handler(StarletteHTTPException, errors.http_exception_handler)
     predicting = _Predicting(served, bodies, metrics, watch)
     _add_health(app, served)
     _add_metadata(app, served, limits)
-    _add_predict(app, served, predicting)
+    _add_predict(app, served, predicting, lanes)
     add_monitoring(app, watch)
     protocol_v2 = v2.router(predicting)
     app.include_router(protocol_v2)
-    v2.answer_first(app, protocol_v2)
+    v2.answer_first(lanes, protocol_v2)
 
     @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
     def prometheus_metrics() -> Response:
@@ -361,7 +362,9 @@ def _add_metadata(app: FastAPI, served: _Served, limits: tuple[int, int]) -> Non
         return Response(encoded, media_type=_JSON)
 
 
-def _add_predict(app: FastAPI, served: _Served, predicting: _Predicting) -> None:
+def _add_predict(
+    app: FastAPI, served: _Served, predicting: _Predicting, lanes: list[routing.AnsweringRoute]
+) -> None:
     errors_ = {
         413: {"model": ErrorAnswer, "description": "The body is over the size limit."},
         415: {"model": ErrorAnswer, "description": "The body is not JSON."},
@@ -404,7 +407,7 @@ def _add_predict(app: FastAPI, served: _Served, predicting: _Predicting) -> None
             answer["classes"] = predicting.classes()
         return Response(json.dumps({**header, **answer}), media_type=_JSON)
 
-    routing.answer_first(app, "/predict", predict)  # the route above documents it
+    routing.answer_first(lanes, "/predict", predict)  # the route above documents it
 
 
 def _model_failed(path: str, request_id: str, error: Exception) -> Response:

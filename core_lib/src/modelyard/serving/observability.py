@@ -2,13 +2,16 @@
 
 One ASGI middleware does the per-request bookkeeping: it gives each request an
 id (answered in the ``X-Request-ID`` header), refuses bodies over the size limit
-before they are read in full, counts and times the request, and writes one JSON
-log line (about 15 µs; see benchmarks/README.md, serving, for why it is
-written in place rather than by a queue thread). With several uvicorn
+before they are read in full, counts and times the request, and notes one JSON
+access-log line, which :class:`AccessLog` writes after the answer has gone
+out, with the other lines of the same event-loop turn (see benchmarks/README.md,
+serving, for what was measured against a queue thread). With several uvicorn
 workers the metrics are shared through prometheus_client's multiprocess mode
 (``PROMETHEUS_MULTIPROC_DIR``, which :func:`modelyard.serving.serve` sets up).
 """
 
+import asyncio
+import itertools
 import json
 import logging
 import os
@@ -145,6 +148,7 @@ class RequestMiddleware:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.access = AccessLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope."""
@@ -205,16 +209,15 @@ class RequestMiddleware:
             seconds = time.perf_counter() - started
             self.metrics.observe(scope["method"], self.metrics.label(scope), status, seconds)
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "",
-                    extra={
+                self.access.add(
+                    {
                         "request_id": request_id,
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
                         "duration_ms": round(seconds * 1000, 3),
                         "client": (scope.get("client") or ("", 0))[0],
-                    },
+                    }
                 )
 
     @staticmethod
@@ -228,6 +231,81 @@ class RequestMiddleware:
         return 0
 
 
+#: A new request id is this process's random prefix and a count: unique without asking the
+#: system for random bytes on every request (it names a request; it is no secret).
+_ID_PREFIX = uuid.uuid4().hex[:20]
+_ID_COUNT = itertools.count()
+
+
+def _new_id_prefix() -> None:
+    """A forked worker counts under a prefix of its own."""
+    global _ID_PREFIX, _ID_COUNT
+    _ID_PREFIX, _ID_COUNT = uuid.uuid4().hex[:20], itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_id_prefix)
+
+
+class AccessLog:
+    """The access log: one JSON line per request, written once the answers are sent.
+
+    A request only notes its fields and the time. The lines noted during one
+    turn of the event loop are rendered and handed to logging together, as one
+    record of ``modelyard.access`` whose message is the lines (so any handler
+    writes them, one JSON object per line), on the loop's next turn: after the
+    answers have gone out, and at one logging call, not one per request, under
+    load. Outside an event loop each line is handed over at once.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[float, dict[str, Any]]] = []
+
+    def add(self, fields: dict[str, Any]) -> None:
+        """Note one request's line."""
+        self._pending.append((time.time(), fields))
+        if len(self._pending) > 1:
+            return
+        try:
+            asyncio.get_running_loop().call_soon(self.flush)
+        except RuntimeError:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the noted lines to logging."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        lines = "\n".join(_access_line(created, fields) for created, fields in pending)
+        record = access_log.makeRecord(access_log.name, logging.INFO, "", 0, lines, (), None)
+        record.json_lines = True
+        access_log.handle(record)
+
+
+def _access_line(created: float, fields: dict[str, Any]) -> str:
+    line = {"time": iso_time(created), "level": "info", "logger": access_log.name}
+    for name, value in fields.items():
+        line[name] = truncated(value) if isinstance(value, str) else value
+    return json.dumps(line)
+
+
+#: The last whole second :func:`iso_time` wrote, and its text (many lines share one).
+_last_second: tuple[int, str] = (-1, "")
+
+
+def iso_time(created: float) -> str:
+    """``created`` (seconds since the epoch) as UTC ISO 8601 with milliseconds and ``Z``."""
+    global _last_second
+    second = int(created)
+    if _last_second[0] != second:
+        _last_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_last_second[1]}.{int((created - second) * 1000):03d}Z"
+
+
+def new_request_id() -> str:
+    """A request id unique to this process's lifetime: 32 hex digits."""
+    return f"{_ID_PREFIX}{next(_ID_COUNT):012x}"
+
+
 def _request_id(scope: Scope) -> str:
     """The caller's ``X-Request-ID`` when it is a short plain token, else a new one."""
     for name, value in scope["headers"]:
@@ -235,7 +313,7 @@ def _request_id(scope: Scope) -> str:
             text = value.decode("latin-1")
             if _CLIENT_ID.match(text):
                 return text
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 class JsonFormatter(logging.Formatter):
@@ -249,9 +327,11 @@ class JsonFormatter(logging.Formatter):
     _FIELDS = ("request_id", "method", "path", "status", "duration_ms", "client")
 
     def format(self, record: logging.LogRecord) -> str:
-        """Render ``record`` as a JSON line."""
+        """Render ``record`` as a JSON line (an :class:`AccessLog` record is its lines already)."""
+        if getattr(record, "json_lines", False):
+            return record.getMessage()
         line: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "time": iso_time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
         }
@@ -265,8 +345,6 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["traceback"] = _short_traceback(self.formatException(record.exc_info))
         return json.dumps(line, default=str)
-
-    converter = time.gmtime  # type: ignore[assignment]
 
 
 def truncated(text: str, limit: int = LOG_VALUE_LIMIT) -> str:

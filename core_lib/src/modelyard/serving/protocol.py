@@ -55,7 +55,9 @@ class DeadlineProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.header_timeout, self.body_timeout = deadlines()
-        self._deadline: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        #: The loop time the current phase must end by, or None while a request is answered.
+        self._until: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's headers."""
@@ -64,13 +66,16 @@ class DeadlineProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the clock."""
-        self._disarm()
+        self._until = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         """A request starts: on a kept-alive connection, start the clock for its headers."""
         super().on_message_begin()
-        if self._deadline is None:
+        if self._until is None:
             self._arm(self.header_timeout)
 
     def on_headers_complete(self) -> None:
@@ -81,20 +86,26 @@ class DeadlineProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         """The whole request is in: no deadline while it is answered."""
         super().on_message_complete()
-        self._disarm()
+        self._until = None
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._expired)
-
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        # One timer per connection, moved only when a deadline comes sooner than it: a
+        # timer that fires early finds a later deadline and waits again, so a request on
+        # a kept-alive connection costs no timer of its own.
+        self._until = self.loop.time() + seconds
+        if self._timer is not None and self._timer.when() <= self._until:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.loop.call_at(self._until, self._expired)
 
     def _expired(self) -> None:
-        self._deadline = None
-        if not self.transport.is_closing():
+        self._timer = None
+        if self._until is None:  # between a request's end and the next one's first byte
+            return
+        if self.loop.time() < self._until:
+            self._timer = self.loop.call_at(self._until, self._expired)
+        elif not self.transport.is_closing():
             self.transport.close()
 
 

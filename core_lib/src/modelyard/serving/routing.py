@@ -1,12 +1,16 @@
-"""The prediction endpoints' answering routes: plain Starlette routes, matched first.
+"""The prediction endpoints' answering lane: matched and answered ahead of FastAPI's router.
 
 FastAPI's routes document ``POST /predict`` and the Open Inference Protocol's
-``infer`` endpoints in the OpenAPI schema. The requests themselves are
-answered by the routes made here, placed at the head of the app's routes: a
-prediction is not matched against every other route first, and, as the
-endpoints take the raw ``Request``, FastAPI has no dependencies to solve on
-each request. The endpoint, the middleware (request id, metrics, access log),
-the data contract and drift tracking are the same on either route.
+``infer`` endpoints in the OpenAPI schema. The requests themselves are answered
+by :class:`AnsweringLanes`, a middleware just inside the request id, metrics,
+access log and in-flight limit: a prediction is matched against these few
+routes only, and its endpoint, which takes the raw ``Request``, is called
+directly. What it passes by is FastAPI's exception middleware, its dependency
+exit stack and its router, none of which a prediction uses: the endpoints raise
+no ``HTTPException`` and have no dependencies, and any other exception reaches
+:class:`~modelyard.serving.observability.RequestMiddleware`, which answers 500
+in the error envelope. The data contract, limits, errors, metrics, access log
+and drift tracking are the same on either path.
 """
 
 from collections.abc import Awaitable, Callable
@@ -14,6 +18,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from starlette.routing import Match, Route
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class AnsweringRoute(Route):
@@ -32,12 +38,39 @@ class AnsweringRoute(Route):
         return match, child
 
 
-def answer_first(
-    app: FastAPI, path: str, endpoint: Callable[[Request], Awaitable[Response]]
-) -> None:
-    """Answer ``POST path`` with ``endpoint(request)``, after earlier such routes, before others."""
-    routes = app.router.routes
-    position = 0
-    while position < len(routes) and isinstance(routes[position], AnsweringRoute):
-        position += 1
-    routes.insert(position, AnsweringRoute(path, endpoint, methods=["POST"]))
+class AnsweringLanes:
+    """ASGI middleware: a ``POST`` to one of ``routes`` is answered by its endpoint at once.
+
+    Any other request goes on to the app (FastAPI's router answers it).
+    """
+
+    def __init__(self, app: Any, *, routes: list[AnsweringRoute]):
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Handle one ASGI scope."""
+        if scope["type"] == "http" and scope["method"] == "POST":
+            for route in self.routes:
+                match, child = route.matches(scope)
+                if match == Match.FULL:
+                    scope.update(child)
+                    response = await route.endpoint(Request(scope, receive, send))
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def answering_lanes(app: FastAPI) -> list[AnsweringRoute]:
+    """Add :class:`AnsweringLanes` to ``app``; the list :func:`answer_first` adds routes to.
+
+    Call it before any other middleware is added, so that the lanes sit inside them all.
+    """
+    routes: list[AnsweringRoute] = []
+    app.add_middleware(AnsweringLanes, routes=routes)
+    return routes
+
+
+def answer_first(routes: list[AnsweringRoute], path: str, endpoint: Endpoint) -> None:
+    """Answer ``POST path`` with ``endpoint(request)`` in the lanes of ``routes``."""
+    routes.append(AnsweringRoute(path, endpoint, methods=["POST"]))

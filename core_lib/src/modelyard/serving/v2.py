@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
 from modelyard import __version__
@@ -163,8 +163,8 @@ def router(backend: Backend) -> APIRouter:
     return routes
 
 
-def answer_first(app: FastAPI, routes: APIRouter) -> None:
-    """Answer the ``infer`` endpoints of ``routes`` ahead of every other route of ``app``.
+def answer_first(lanes: list[routing.AnsweringRoute], routes: APIRouter) -> None:
+    """Answer the ``infer`` endpoints of ``routes`` in the answering ``lanes`` of the app.
 
     See :mod:`modelyard.serving.routing`; the routes of ``routes`` still document them.
     """
@@ -175,7 +175,7 @@ def answer_first(app: FastAPI, routes: APIRouter) -> None:
                 params = request.path_params
                 return await endpoint(request, params["name"], params.get("version"))
 
-            routing.answer_first(app, route.path, answer)
+            routing.answer_first(lanes, route.path, answer)
 
 
 def _metadata(backend: Backend, version: str | None) -> dict[str, Any]:
