@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
+
 from modelyard.serving.predictor import Predictor
 
 
@@ -36,3 +38,34 @@ def test_the_feature_names_warning_still_reaches_other_code(trained_classifier, 
         trained_classifier.estimator.predict(binary_data.x.head(1).to_numpy())
 
     assert any("valid feature names" in str(w.message) for w in caught)
+
+
+def test_with_no_feature_that_may_be_missing_the_predictor_trusts_the_contract_for_finite_values(
+    trained_classifier, binary_data
+):
+    predictor = Predictor(trained_classifier)
+    row = binary_data.x.head(1).to_numpy().tolist()[0]
+    row[0] = float("nan")  # the contract refuses this before it gets here
+
+    answer = predictor.predict([row])
+
+    assert len(answer["predictions"]) == 1
+
+
+def test_a_feature_that_may_be_missing_keeps_scikit_learns_check_for_missing_values(
+    binary_data,
+):
+    from sklearn.linear_model import LogisticRegression
+
+    from modelyard import Model
+    from modelyard.schema import ContractOptions
+
+    model = Model(LogisticRegression(max_iter=5000), name="declared-nullable")
+    first = str(binary_data.x.columns[0])
+    model.contract = ContractOptions(nullable=(first,))
+    model.train(binary_data)
+    row = binary_data.x.head(1).to_numpy().tolist()[0]
+    row[0] = None  # allowed by the contract; this estimator cannot take it
+
+    with pytest.raises(ValueError, match="NaN"):
+        Predictor(model).predict([row])

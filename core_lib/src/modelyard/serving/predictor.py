@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 
 from modelyard.compiled import THREADS, CompiledModel, compiled_mode, runtime_installed
 from modelyard.model import Model
@@ -62,9 +63,12 @@ class Predictor:
             getattr(model.estimator, "predict_proba", None),
         )
         if self.uses_arrays:  # the warning is silenced around these calls only, not process-wide
-            self._predict = _without_names_warning(self._predict)
+            # With no feature that may be missing, the data contract has let only finite
+            # numbers through, so scikit-learn need not check every value again.
+            finite = not any(f.nullable for f in model.schema.features)
+            self._predict = _on_arrays(self._predict, finite)
             if self._predict_proba is not None:
-                self._predict_proba = _without_names_warning(self._predict_proba)
+                self._predict_proba = _on_arrays(self._predict_proba, finite)
         forest = _TreeWalk.of(model.estimator) if self.uses_arrays else None
         if forest is not None and self._same_as_estimator(forest):
             self._predict, self._predict_proba = forest.predict, forest.predict_proba
@@ -165,11 +169,15 @@ class Predictor:
         return same
 
 
-def _without_names_warning(method: Any) -> Any:
-    """``method`` with scikit-learn's feature-names warning ignored while it runs."""
+def _on_arrays(method: Any, finite: bool) -> Any:
+    """``method`` with scikit-learn's feature-names warning ignored while it runs.
+
+    With ``finite``, scikit-learn also skips its check for NaN and infinity
+    (``assume_finite``): the caller vouches that the values are finite.
+    """
 
     def call(X: np.ndarray) -> Any:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), sklearn.config_context(assume_finite=finite):
             warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
             return method(X)
 
