@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -183,6 +184,28 @@ def versions(*names: str) -> dict[str, str]:
 #: How the peers' own venvs are installed: quietly, and byte-compiled, so a peer's first start
 #: is not slowed by compiling its modules (MLflow's server missed its start-up wait without it).
 PIP_QUIET = ("-q",)
+#: Written into a peer's venv once everything is installed: a venv without it is half made
+#: (an install cut off or failed) and is made again.
+COMPLETE = ".installed"
+
+
+def peer_python(venv: Path, requirements: list[str], what: str) -> Path:
+    """The interpreter of a peer's own venv at ``venv``, made on first use with ``requirements``.
+
+    ``what`` names the peer in the progress line. A venv whose install did not
+    finish is removed and made again.
+    """
+    python = venv / "bin" / "python"
+    if (venv / COMPLETE).exists():
+        return python
+    if venv.exists():
+        print(f"--- {venv} was not finished; making it again")
+        shutil.rmtree(venv)
+    print(f"--- creating {venv} with {what} (once, a few minutes)", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", *PIP_QUIET, *requirements], check=True)
+    (venv / COMPLETE).write_text(" ".join(requirements) + "\n")
+    return python
 
 
 def mlflow_python() -> Path:
@@ -191,15 +214,7 @@ def mlflow_python() -> Path:
     MLflow lives apart from modelyard's environment, as it would on a team that
     picked it, so neither tool's dependencies bend the other's.
     """
-    python = MLFLOW_VENV / "bin" / "python"
-    if not python.exists():
-        print(f"--- creating {MLFLOW_VENV} with mlflow {MLFLOW_VERSION} (once, a few minutes)")
-        subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", *PIP_QUIET, f"mlflow=={MLFLOW_VERSION}"],
-            check=True,
-        )
-    return python
+    return peer_python(MLFLOW_VENV, [f"mlflow=={MLFLOW_VERSION}"], f"mlflow {MLFLOW_VERSION}")
 
 
 def mlserver_python() -> Path:
@@ -208,22 +223,12 @@ def mlserver_python() -> Path:
     Its scikit-learn is pinned to the version of the running one, so the same
     fitted estimator file loads in both.
     """
-    python = MLSERVER_VENV / "bin" / "python"
-    if not python.exists():
-        print(
-            f"--- creating {MLSERVER_VENV} with mlserver {MLSERVER_VERSION} (once, a few minutes)"
-        )
-        subprocess.run([sys.executable, "-m", "venv", str(MLSERVER_VENV)], check=True)
-        subprocess.run(
-            [
-                str(python), "-m", "pip", "install", *PIP_QUIET,
-                f"mlserver=={MLSERVER_VERSION}",
-                f"mlserver-sklearn=={MLSERVER_VERSION}",
-                f"scikit-learn=={metadata.version('scikit-learn')}",
-            ],
-            check=True,
-        )  # fmt: skip
-    return python
+    requirements = [
+        f"mlserver=={MLSERVER_VERSION}",
+        f"mlserver-sklearn=={MLSERVER_VERSION}",
+        f"scikit-learn=={metadata.version('scikit-learn')}",
+    ]
+    return peer_python(MLSERVER_VENV, requirements, f"mlserver {MLSERVER_VERSION}")
 
 
 def write(

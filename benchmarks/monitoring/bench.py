@@ -35,18 +35,17 @@ prediction drift too (its default) is an extra row without a target.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import (
-    PIP_QUIET,
     Row,
     alternate_commands,
     arguments,
     medians,
+    peer_python,
     run_measured,
     write,
 )
@@ -163,16 +162,8 @@ def main() -> None:
 
 def evidently_python() -> Path:
     """The interpreter of Evidently's own venv, created on first use (a few minutes)."""
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        print(f"--- creating {VENV} with evidently {EVIDENTLY_VERSION} (once, a few minutes)")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            # evidently 0.7.23 imports a pandas helper that pandas 3 removed
-            [str(python), "-m", "pip", "install", *PIP_QUIET, *REQUIREMENTS],
-            check=True,
-        )
-    return python
+    # evidently 0.7.23 imports a pandas helper that pandas 3 removed (REQUIREMENTS pins it)
+    return peer_python(VENV, list(REQUIREMENTS), f"evidently {EVIDENTLY_VERSION}")
 
 
 def _generate(path: Path, rows: int, *, drift: bool) -> Path:

@@ -39,7 +39,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import (
-    PIP_QUIET,
     Row,
     alternate,
     arguments,
@@ -47,6 +46,7 @@ from harness import (
     median,
     mlflow_model,
     mlflow_python,
+    peer_python,
     write,
 )
 
@@ -140,16 +140,8 @@ def _serve_python() -> Path:
     installed (skops lists every estimator at import): a server's venv would not have them.
     modelyard is installed editable, so the venv follows the working tree's code.
     """
-    python = SERVE_VENV / "bin" / "python"
-    if not python.exists():
-        print(f"--- creating {SERVE_VENV} with modelyard[serve] (once, about a minute)")
-        subprocess.run([sys.executable, "-m", "venv", str(SERVE_VENV)], check=True)
-        core = HERE.parents[1] / "core_lib"
-        subprocess.run(
-            [str(python), "-m", "pip", "install", *PIP_QUIET, "-e", f"{core}[serve]"],
-            check=True,
-        )
-    return python
+    core = HERE.parents[1] / "core_lib"
+    return peer_python(SERVE_VENV, ["-e", f"{core}[serve]"], "modelyard[serve]")
 
 
 def _import_seconds(python: Path, module: str) -> float:
