@@ -105,7 +105,7 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     os.environ["BUILDAH_ISOLATION"] = "chroot"
     mlflow_python()
-    # Under vfs storage the MLflow image alone takes minutes more to build: smoke mode builds
+    # The MLflow image alone takes minutes more to build (more under vfs storage): smoke mode builds
     # modelyard's and only generates and checks MLflow's Dockerfile.
     built = ["modelyard"] if args.smoke else ["modelyard", "mlflow"]
     details: dict = {"build_seconds": {}, "layers": {}, "largest_packages": {}}
@@ -164,7 +164,7 @@ def main() -> None:
         details=details,
         notes=[
             f"both FROM {BASE_IMAGE} ({base:.0f} MB, Debian bookworm's Python 3.11),"
-            " built with podman (vfs storage, --format docker)",
+            f" built with podman ({_storage_driver()} storage, --format docker)",
             "modelyard: the baked project's own Dockerfile with its trained model;"
             " MLflow: `mlflow models generate-dockerfile --env-manager local` of the same"
             " estimator, its FROM line pointed at the local base plus a venv on PATH",
@@ -256,6 +256,11 @@ def _build(tag: str, context: Path, extra: list[str]) -> None:
     )
     if done.returncode != 0:
         raise SystemExit(f"building {tag} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+
+
+def _storage_driver() -> str:
+    """podman's storage driver on this machine (overlay, or vfs where overlays cannot mount)."""
+    return _run(["podman", "info", "--format", "{{.Store.GraphDriverName}}"]).strip()
 
 
 def _layers(tag: str) -> list[dict]:
