@@ -95,6 +95,22 @@ def test_predict_on_the_cluster_scores_every_partition_like_predict(
     assert out["probability_1"].to_numpy() == pytest.approx(expected)
 
 
+def test_a_column_null_in_the_first_partition_keeps_the_type_of_the_others(
+    trained_classifier, binary_data, workdir
+):
+    rows = binary_data.x
+    (workdir / "in").mkdir()
+    parts = [rows.iloc[:200].assign(note=None), rows.iloc[200:].assign(note="checked")]
+    for number, part in enumerate(parts):
+        part.to_parquet(workdir / "in" / f"part-{number}.parquet", index=False)
+
+    predict_partitioned(trained_classifier, workdir / "in", workdir / "out", quiet=True)
+
+    out = pd.read_parquet(workdir / "out")  # pyarrow takes the first part's schema
+    assert out["note"].isna().sum() == 200
+    assert (out["note"] == "checked").sum() == len(rows) - 200
+
+
 @pytest.fixture
 def three_partitions(binary_data, workdir):
     """A Parquet folder of three parts (200, 200 and 169 rows)."""

@@ -135,7 +135,30 @@ def _write(
             for done, future in enumerate(completed, start=1):
                 rows += future.result()  # a worker's error is raised here, as it was raised
                 report(done, len(writes))
+        _one_schema(sorted(folder.glob("part.*.parquet")))
     return rows
+
+
+def _one_schema(parts: list[Path]) -> None:
+    """Give every part the schema of the whole, as Dask's own writer does.
+
+    Each part is written alone, so a column that is all null in one part (no
+    note for any of its rows, say) is typed ``null`` there; a reader that takes
+    the first part's schema then cannot read the others. Such parts are
+    rewritten with the type the other parts have.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = [pq.read_schema(part) for part in parts]
+    if not schemas:
+        return
+    unified = pa.unify_schemas(schemas, promote_options="permissive").remove_metadata()
+    # A part that already has every type keeps its pandas metadata for the rewritten ones.
+    target = next((s for s in schemas if s.remove_metadata().equals(unified)), unified)
+    for part, schema in zip(parts, schemas, strict=True):
+        if not schema.remove_metadata().equals(unified):
+            pq.write_table(pq.read_table(part).cast(target), part)
 
 
 @contextmanager
