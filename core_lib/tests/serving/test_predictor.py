@@ -40,19 +40,7 @@ def test_the_feature_names_warning_still_reaches_other_code(trained_classifier, 
     assert any("valid feature names" in str(w.message) for w in caught)
 
 
-def test_with_no_feature_that_may_be_missing_the_predictor_trusts_the_contract_for_finite_values(
-    trained_classifier, binary_data
-):
-    predictor = Predictor(trained_classifier)
-    row = binary_data.x.head(1).to_numpy().tolist()[0]
-    row[0] = float("nan")  # the contract refuses this before it gets here
-
-    answer = predictor.predict([row])
-
-    assert len(answer["predictions"]) == 1
-
-
-def test_a_feature_that_may_be_missing_keeps_scikit_learns_check_for_missing_values(
+def test_a_null_for_an_estimator_that_cannot_take_it_is_refused_by_scikit_learn(
     binary_data,
 ):
     from sklearn.linear_model import LogisticRegression
@@ -69,3 +57,29 @@ def test_a_feature_that_may_be_missing_keeps_scikit_learns_check_for_missing_val
 
     with pytest.raises(ValueError, match="NaN"):
         Predictor(model).predict([row])
+
+
+def test_an_answer_that_is_not_a_finite_number_is_refused(regressor, regression_data):
+    row = [1.7e308] * regression_data.x.shape[1]  # within JSON, past what a sum can hold
+
+    with pytest.raises(ValueError, match="not a finite number"):
+        Predictor(regressor.train(regression_data)).predict([row])
+
+
+class _GraphNotToBeAsked:
+    """Stands in for the compiled graph where the test says it must not answer."""
+
+    def run(self, rows, probabilities=False):
+        raise AssertionError("the compiled graph was asked")
+
+
+def test_rows_outside_the_training_range_are_answered_by_scikit_learn_not_the_graph(
+    trained_classifier, binary_data
+):
+    predictor = Predictor(trained_classifier)
+    predictor.compiled = _GraphNotToBeAsked()  # its parity check covered the training range only
+    rows = binary_data.x.head(2) * 1000
+
+    answer = predictor.predict(rows.to_numpy().tolist(), in_contract=False)
+
+    assert answer["predictions"] == trained_classifier.predict(rows).tolist()

@@ -15,6 +15,7 @@ so ``/health/live`` answers at once and ``/health/ready`` turns from 503 to
 """
 
 import contextlib
+import functools
 import json
 import logging
 import threading
@@ -154,12 +155,16 @@ class _Predicting:
                 loc=["probabilities"],
             )
         try:
+            predict = functools.partial(
+                predictor.predict,
+                parsed.rows,
+                parsed.probabilities,
+                in_contract=not parsed.contract,  # no value the model never saw the like of
+            )
             if len(parsed.rows) <= INLINE_ROWS:
-                answer = predictor.predict(parsed.rows, parsed.probabilities)
+                answer = predict()
             else:
-                answer = await run_in_threadpool(
-                    predictor.predict, parsed.rows, parsed.probabilities
-                )
+                answer = await run_in_threadpool(predict)
         except Exception as error:
             return _model_failed(path, request.scope["state"]["request_id"], error)
         request_id = request.scope["state"]["request_id"]

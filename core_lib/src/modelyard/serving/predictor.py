@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
 
 from modelyard.compiled import THREADS, CompiledModel, compiled_mode, runtime_installed
 from modelyard.model import Model
@@ -63,32 +62,37 @@ class Predictor:
             getattr(model.estimator, "predict_proba", None),
         )
         if self.uses_arrays:  # the warning is silenced around these calls only, not process-wide
-            # With no feature that may be missing, the data contract has let only finite
-            # numbers through, so scikit-learn need not check every value again.
-            finite = not any(f.nullable for f in model.schema.features)
-            self._predict = _on_arrays(self._predict, finite)
+            self._predict = _without_names_warning(self._predict)
             if self._predict_proba is not None:
-                self._predict_proba = _on_arrays(self._predict_proba, finite)
+                self._predict_proba = _without_names_warning(self._predict_proba)
         forest = _TreeWalk.of(model.estimator) if self.uses_arrays else None
         if forest is not None and self._same_as_estimator(forest):
             self._predict, self._predict_proba = forest.predict, forest.predict_proba
         logger.debug("prediction input: %s", "NumPy arrays" if self.uses_arrays else "DataFrames")
         self.compiled, self.path = self._compiled(model)
 
-    def predict(self, rows: list[list[Any]], probabilities: bool = False) -> dict[str, Any]:
-        """``{"predictions": [...]}``, plus ``"probabilities"`` when asked and available."""
-        if self.compiled is not None:
+    def predict(
+        self, rows: list[list[Any]], probabilities: bool = False, *, in_contract: bool = True
+    ) -> dict[str, Any]:
+        """``{"predictions": [...]}``, plus ``"probabilities"`` when asked and available.
+
+        The compiled graph answers only when ``in_contract``: every value lies within
+        what the model saw in training, which its parity check covered (a value far
+        outside it can overflow in the graph where scikit-learn refuses it). An answer
+        that is not a finite number is a ValueError: the model cannot use these values.
+        """
+        if self.compiled is not None and in_contract:
             answer = self.compiled.run(rows, probabilities)
             if answer is not None:
                 labels, proba = answer
-                compiled: dict[str, Any] = {"predictions": labels.tolist()}
+                compiled: dict[str, Any] = {"predictions": _finite(labels).tolist()}
                 if probabilities:
-                    compiled["probabilities"] = proba.tolist()
+                    compiled["probabilities"] = _finite(proba).tolist()
                 return compiled
         X = self._input(rows)
-        answer: dict[str, Any] = {"predictions": self._predict(X).tolist()}
+        answer: dict[str, Any] = {"predictions": _finite(self._predict(X)).tolist()}
         if probabilities:
-            answer["probabilities"] = self._predict_proba(X).tolist()  # type: ignore[misc]
+            answer["probabilities"] = _finite(self._predict_proba(X)).tolist()  # type: ignore[misc]
         return answer
 
     def _compiled(self, model: Model) -> tuple[CompiledModel | None, str]:
@@ -169,19 +173,23 @@ class Predictor:
         return same
 
 
-def _on_arrays(method: Any, finite: bool) -> Any:
-    """``method`` with scikit-learn's feature-names warning ignored while it runs.
-
-    With ``finite``, scikit-learn also skips its check for NaN and infinity
-    (``assume_finite``): the caller vouches that the values are finite.
-    """
+def _without_names_warning(method: Any) -> Any:
+    """``method`` with scikit-learn's feature-names warning ignored while it runs."""
 
     def call(X: np.ndarray) -> Any:
-        with warnings.catch_warnings(), sklearn.config_context(assume_finite=finite):
+        with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_NAMES_WARNING, category=UserWarning)
             return method(X)
 
     return call
+
+
+def _finite(answer: Any) -> Any:
+    """``answer`` as an array; a ValueError if it holds NaN or infinity (JSON has neither)."""
+    answer = np.asarray(answer)
+    if answer.dtype.kind in "fc" and not np.isfinite(answer).all():
+        raise ValueError("the model's answer for these values is not a finite number")
+    return answer
 
 
 def _probe_row(schema: FeatureSchema, offset: int) -> list[Any]:
