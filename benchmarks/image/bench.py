@@ -260,7 +260,7 @@ def _build(tag: str, context: Path, extra: list[str]) -> None:
 
 def _storage_driver() -> str:
     """podman's storage driver on this machine (overlay, or vfs where overlays cannot mount)."""
-    return _run(["podman", "info", "--format", "{{.Store.GraphDriverName}}"]).strip()
+    return _run([ENGINE, "info", "--format", "{{.Store.GraphDriverName}}"]).strip()
 
 
 def _layers(tag: str) -> list[dict]:

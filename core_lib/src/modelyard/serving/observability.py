@@ -282,10 +282,15 @@ class AccessLog:
 
 
 def _access_line(created: float, fields: dict[str, Any]) -> str:
-    line = {"time": iso_time(created), "level": "info", "logger": access_log.name}
+    return json.dumps(_log_line(created, "info", access_log.name, fields), default=str)
+
+
+def _log_line(created: float, level: str, logger: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A JSON log line's keys: time, level, logger, then ``fields``, long strings cut."""
+    line: dict[str, Any] = {"time": iso_time(created), "level": level, "logger": logger}
     for name, value in fields.items():
         line[name] = truncated(value) if isinstance(value, str) else value
-    return json.dumps(line)
+    return line
 
 
 #: The last whole second :func:`iso_time` wrote, and its text (many lines share one).
@@ -330,18 +335,14 @@ class JsonFormatter(logging.Formatter):
         """Render ``record`` as a JSON line (an :class:`AccessLog` record is its lines already)."""
         if getattr(record, "json_lines", False):
             return record.getMessage()
-        line: dict[str, Any] = {
-            "time": iso_time(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
+        fields: dict[str, Any] = {}
         message = record.getMessage()
         if message:
-            line["message"] = truncated(message)
+            fields["message"] = message
         for field in self._FIELDS:
             if hasattr(record, field):
-                value = getattr(record, field)
-                line[field] = truncated(value) if isinstance(value, str) else value
+                fields[field] = getattr(record, field)
+        line = _log_line(record.created, record.levelname.lower(), record.name, fields)
         if record.exc_info:
             line["traceback"] = _short_traceback(self.formatException(record.exc_info))
         return json.dumps(line, default=str)

@@ -28,8 +28,6 @@ class AnsweringRoute(Route):
     The metrics label a request with the path template of ``scope["route"]``.
     """
 
-    include_in_schema = False
-
     def matches(self, scope: Any) -> tuple[Any, dict[str, Any]]:
         """Match as a Starlette route; a match names this route in the child scope."""
         match, child = super().matches(scope)
