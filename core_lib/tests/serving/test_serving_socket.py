@@ -98,6 +98,8 @@ def test_sustained_load_gets_no_errors_and_memory_stays_flat(serve_model, rows):
         ({"rows": [{"mean radius": "x"}]}, 422),
     ]
 
+    errors: list[str] = []  # what each failed request raised, for the assertion's message
+
     async def client(http: httpx.AsyncClient, deadline: float, tally: dict, worker: int) -> None:
         i = worker
         while time.monotonic() < deadline:
@@ -106,8 +108,9 @@ def test_sustained_load_gets_no_errors_and_memory_stays_flat(serve_model, rows):
             try:
                 response = await http.post(f"{url}/predict", json=body)
                 tally["ok" if response.status_code == expected else "wrong"] += 1
-            except httpx.HTTPError:
+            except httpx.HTTPError as error:
                 tally["failed"] += 1
+                errors.append(f"{type(error).__name__}: {error}")
 
     async def load(seconds: float) -> dict:
         tally = {"ok": 0, "wrong": 0, "failed": 0}
@@ -123,7 +126,7 @@ def test_sustained_load_gets_no_errors_and_memory_stays_flat(serve_model, rows):
     after = _rss_mb(server.pid)
 
     print(f"warm-up {warm_up}, load {tally}, RSS {before:.1f} -> {after:.1f} MB")
-    assert tally["wrong"] == 0 and tally["failed"] == 0 and warm_up["failed"] == 0
+    assert tally["wrong"] == 0 and tally["failed"] == 0 and warm_up["failed"] == 0, errors[:5]
     assert tally["ok"] > CONNECTIONS  # every connection got answers, not just one
     assert after - before < RSS_GROWTH_LIMIT_MB
 
