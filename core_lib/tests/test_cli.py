@@ -147,8 +147,10 @@ def test_models_list_shows_each_model_with_its_latest_version(project, capsys):
     assert main(["models", "list"]) == 0
 
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["model", "versions", "latest", "created", "(UTC)", "metrics"]
+    header = ["model", "versions", "latest", "created", "(UTC)", "estimator", "metrics"]
+    assert out[0].split() == header
     assert out[1].split()[:3] == ["iris-model", "2", "2"]
+    assert out[1].split()[5] == "LogisticRegression"
 
 
 def test_models_list_of_an_empty_store_says_how_to_fill_it(project, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -64,12 +65,62 @@ def test_search_prints_the_top_candidates_best_first(project, capsys):
     out = capsys.readouterr().out
     assert "6 candidates, best first:" in out
     table = out.split("best first:\n")[1].splitlines()
-    assert table[0].split()[:2] == ["rank", "candidate"]
+    assert table[0].split()[:3] == ["rank", "max_depth", "min_samples_leaf"]
     assert [line.split()[0] for line in table[1:4]] == ["1", "2", "3"]
-    assert table[4].startswith("best parameters")
-    assert "best parameters: {" in out
+    assert table[4].startswith("best parameters: max_depth=")
     (record,) = [r for r in list_runs(project / "runs") if r.kind == "search"]
     assert record.options["candidates"] == 6
+
+
+def test_search_tables_show_plain_values_that_fit_a_terminal(project, capsys):
+    _configure(
+        project,
+        """
+        [tool.modelyard.search]
+        kind = "random"
+        n_iter = 4
+        cv = 2
+        params.min_impurity_decrease = { loguniform = [0.0001, 0.1] }
+        params.max_depth = { randint = [1, 6] }
+    """,
+    )
+
+    assert main(["search"]) == 0
+
+    out = capsys.readouterr().out
+    assert "np." not in out
+    assert all(len(line) <= 100 for line in out.splitlines())
+    value = out.split("best first:\n")[1].splitlines()[1].split()[1]
+    assert len(value) <= 6 and float(value) > 0  # four significant digits, no numpy repr
+
+
+def test_search_save_best_saves_a_version_whose_card_names_the_search_run(project, capsys):
+    _configure(
+        project,
+        """
+        [tool.modelyard.search]
+        cv = 3
+        params = { max_depth = [1, 3] }
+    """,
+    )
+
+    assert main(["search", "--save-best"]) == 0
+
+    (record,) = [r for r in list_runs(project / "runs") if r.kind == "search"]
+    card = json.loads((project / "models" / "iris-model" / "1" / "model.json").read_text())
+    assert card["origin"]["kind"] == "search"
+    assert card["origin"]["run_id"] == record.run_id
+    assert card["origin"]["params"] == record.params == {"max_depth": 3}
+    assert card["params"]["max_depth"] == 3
+    assert "saved the best candidate as models/iris-model/1" in capsys.readouterr().out
+
+
+def test_search_without_save_best_saves_no_version(project):
+    _configure(project, "[tool.modelyard.search]\ncv = 2\nparams = { max_depth = [1, 2] }\n")
+
+    assert main(["search"]) == 0
+
+    assert not (project / "models").exists()
 
 
 def test_a_random_search_samples_distributions(project, capsys):

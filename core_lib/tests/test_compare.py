@@ -95,3 +95,17 @@ def test_compare_refuses_mixed_tasks(binary_data):
 def test_compare_refuses_an_unknown_metric_before_fitting(binary_data, unfittable):
     with pytest.raises(ModelyardError, match="unknown metric"):
         Model.compare(binary_data, [unfittable, unfittable], metrics=["precisionn"])
+
+
+def test_cross_validated_results_give_the_rows_of_each_fold(penguins):
+    from conftest import penguins_pipeline
+
+    strong = penguins_pipeline()
+    weak = penguins_pipeline().set_params(logisticregression__C=0.01)
+
+    group = Model.compare(penguins, {"strong": strong, "weak": weak}, cv=5, quiet=True)
+
+    # 344 rows in five folds: 275 (or 276) training rows and 69 (or 68) test rows each
+    frame = group.to_frame()
+    assert list(frame["n_train"]) == [275, 275]
+    assert list(frame["n_test"]) == [69, 69]

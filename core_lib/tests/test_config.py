@@ -120,7 +120,8 @@ def test_every_key_has_a_documented_default(workdir):
     assert settings.store_url == str(workdir / "models")
     assert set(DEFAULTS) == {
         "name", "model", "dataset", "model_dir", "store", "run_dir",
-        "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "search", "monitoring",
+        "test_size", "random_state", "cv", "n_jobs", "metrics", "scheduler", "compare", "search",
+        "monitoring",
         "nullable", "unseen_category", "out_of_range",
         "trust",
         "data", "sample",
@@ -247,3 +248,19 @@ def test_a_bad_monitoring_key_is_one_config_error(project, table, message):
 
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+def test_a_dataset_class_with_an_abstract_method_left_is_one_config_error(
+    project, workdir, monkeypatch
+):
+    monkeypatch.syspath_prepend(str(workdir))
+    (workdir / "half_data.py").write_text(
+        "from modelyard.data import Dataset\n\n"
+        "class HalfData(Dataset):\n"
+        "    def load_training_data(self):\n"
+        "        raise NotImplementedError\n"
+    )
+    project('dataset = "half_data:HalfData"\n')
+
+    with pytest.raises(ConfigError, match="define its method load_prediction_data"):
+        build_dataset(load_settings())

@@ -88,3 +88,30 @@ def test_debug_prints_the_full_traceback_of_a_fit_error(fault_project, capsys, m
     err = capsys.readouterr().err
     assert "Traceback" in err
     assert "ValueError" in err
+
+
+# -- estimator_label: names that tell models apart in listings --------------------------
+
+
+def test_a_pipeline_is_labelled_by_the_model_at_its_end():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    from modelyard.fitting import estimator_label
+
+    pipeline = make_pipeline(StandardScaler(), HistGradientBoostingRegressor())
+
+    assert estimator_label(pipeline) == "Pipeline(... HistGradientBoostingRegressor)"
+
+
+def test_a_wrapper_is_labelled_by_what_it_wraps_and_a_forest_by_itself():
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import Ridge
+
+    from modelyard.fitting import estimator_label
+
+    assert (
+        estimator_label(TransformedTargetRegressor(Ridge())) == "TransformedTargetRegressor(Ridge)"
+    )
+    assert estimator_label(RandomForestRegressor()) == "RandomForestRegressor"

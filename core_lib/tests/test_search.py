@@ -229,8 +229,10 @@ def test_progress_off_a_terminal_is_plain_lines_with_the_best_so_far(
         binary_data, {"max_depth": [1, 2]}, cv=2
     )
 
-    lines = capsys.readouterr().err.splitlines()
-    assert lines[0].startswith("grid search: 1 of 2 (50%) candidates, best accuracy")
+    lines = [line for line in capsys.readouterr().err.splitlines() if "grid search" in line]
+    assert any(
+        line.startswith("grid search: 1 of 2 (50%) candidates, best accuracy") for line in lines
+    )
     assert lines[-1].startswith("grid search: 2 of 2 (100%) candidates, best accuracy")
 
 
@@ -246,3 +248,49 @@ def test_progress_shows_candidates_done_and_best_so_far_on_a_terminal(
 
     err = capsys.readouterr().err
     assert re.search(r"grid search: 100%.* 2(\.00)?/2(\.00)? .*best accuracy", err)
+
+
+def test_candidate_labels_show_numpy_values_as_plain_numbers(binary_data):
+    model = Model(DecisionTreeClassifier(random_state=0))
+
+    found = model.gridsearch(
+        binary_data, {"min_impurity_decrease": np.array([0.0, 0.0123456789])}, cv=2, quiet=True
+    )
+
+    assert set(found.table["candidate"]) == {
+        "min_impurity_decrease=0",
+        "min_impurity_decrease=0.01235",
+    }
+
+
+def test_without_pyarrow_the_candidate_table_is_csv_only_and_nothing_is_said(
+    binary_data, monkeypatch, recwarn
+):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    # As if pyarrow were not installed (pandas may hold it already, so it is not unloaded).
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pyarrow" else find_spec(name, *a),
+    )
+
+    found = Model(DecisionTreeClassifier(random_state=0)).gridsearch(
+        binary_data, {"max_depth": [1, 2]}, cv=2, quiet=True
+    )
+
+    options = read_run(found.run_record).options
+    assert "candidates_csv" in options and "candidates_parquet" not in options
+    assert [str(w.message) for w in recwarn] == []
+
+
+def test_the_best_model_of_a_search_records_the_search_run_as_its_origin(binary_data):
+    found = Model(DecisionTreeClassifier(random_state=0)).gridsearch(
+        binary_data, {"max_depth": [1, 2]}, cv=2, quiet=True
+    )
+
+    origin = found.best_model.origin
+    assert origin["kind"] == "search"
+    assert origin["run_id"] == read_run(found.run_record).run_id
+    assert origin["params"] == found.best_params

@@ -112,6 +112,12 @@ class ModelCard:
         compiled: the ONNX graph's record (format, file, sha256, parity,
             max_abs_diff, reason; see :mod:`modelyard.compiled`), or None when
             the ``onnx`` extra was not installed at saving time.
+        label: a short name that tells the estimator apart, such as
+            ``Pipeline(... HistGradientBoostingRegressor)``
+            (:func:`modelyard.fitting.estimator_label`); empty in older cards.
+        origin: the run this version's parameters came from, when not the
+            project's own model: ``{"kind": "search", "run_id": ..., "record": ...,
+            "params": ...}`` for the best candidate of ``modelyard search --save-best``.
         monitoring: the reference sketches of the training data and predictions
             (:meth:`modelyard.drift.ReferenceProfile.to_dict`), or None in cards
             written before modelyard kept them.
@@ -139,6 +145,8 @@ class ModelCard:
     trust: list[str] = field(default_factory=list)
     compiled: dict[str, Any] | None = None
     monitoring: dict[str, Any] | None = None
+    label: str = ""
+    origin: dict[str, Any] | None = None
     card_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:

@@ -14,7 +14,9 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
                                  score a CSV or Parquet file in chunks
     modelyard predict MODEL --input PARQUET_DIR --output DIR [--scheduler ADDRESS]
                                  score a partitioned dataset as a Dask dataframe
-    modelyard search             the search of [tool.modelyard.search]; the top candidates
+    modelyard search [--save-best]   the search of [tool.modelyard.search]; the top candidates
+                                 (--save-best: save the best one as a new version)
+    modelyard compare [FACTORY ...]  the candidate models of [tool.modelyard] compare, side by side
     modelyard release            build the project's package with its trained model, upload it
     modelyard sample [--rows N]  write a small sample of the training data for tests and CI
     modelyard monitor MODEL --current FILE [--output report.html] [--fail-on-drift]
@@ -22,7 +24,9 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
 
 A user's mistake (bad configuration, a missing model, wrong data) is printed as
 one line on stderr with exit status 1, never as a traceback; ``modelyard --debug
-COMMAND`` prints the full traceback too.
+COMMAND`` prints the full traceback too. Long commands show their progress on
+stderr (a bar on a terminal, a line every few seconds elsewhere); ``--quiet``
+(before or after the command) turns it off.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from modelyard import __version__, env
 from modelyard.config import load_settings
@@ -70,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"modelyard {__version__}")
     parser.add_argument("--debug", action="store_true", help="print the full traceback of an error")
+    parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     train = commands.add_parser("train", help="fit on all data and save a new model version")
@@ -78,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not measure holdout metrics first (the model card then has none)",
     )
+    _add_quiet_option(train)
     train.set_defaults(handler=_train)
 
     score = commands.add_parser("score", help="fit on a training split, report holdout metrics")
@@ -88,11 +96,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="K",
         help="cross-validate over K folds instead (default: the cv setting, else a holdout)",
     )
+    _add_quiet_option(score)
     score.set_defaults(handler=_score)
 
     _add_models_commands(commands)
     _add_runs_commands(commands)
     _add_search_command(commands)
+    _add_compare_command(commands)
     _add_release_command(commands)
     _add_sample_command(commands)
 
@@ -154,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         "(a folder as --input does this on this machine; default: the scheduler setting)",
     )
     _add_trust_option(predict)
+    _add_quiet_option(predict)
     predict.set_defaults(handler=_predict)
     _add_monitor_command(commands)
     return parser
@@ -186,6 +197,17 @@ def _add_monitor_command(commands: argparse._SubParsersAction) -> None:
     )
     _add_trust_option(monitor)
     monitor.set_defaults(handler=_monitor)
+
+
+QUIET_HELP = "show no progress (by default long work shows it on stderr)"
+
+
+def _add_quiet_option(command: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given after the command it sets args.quiet, and left out it keeps the value
+    # `modelyard --quiet COMMAND` set (a subcommand's default would override it).
+    command.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=QUIET_HELP
+    )
 
 
 def _add_trust_option(command: argparse.ArgumentParser) -> None:
@@ -243,10 +265,10 @@ def _train(args: argparse.Namespace) -> int:
     project_store(settings).check_writable()  # before the long work, not after
     check_writable(settings.run_dir)
     if not args.skip_score:
-        _print_result(model.score(data, settings=settings))
+        _print_result(model.score(data, settings=settings, quiet=args.quiet))
     # the record is written after the version is published
-    model.train(data, record=False, settings=settings)
-    ref = model.save(settings=settings)
+    model.train(data, record=False, settings=settings, quiet=args.quiet)
+    ref = model.save(settings=settings, quiet=args.quiet)
     print(f"saved {_shown(ref.path)}")
     if model.train_record is not None:
         print(f"run recorded in {_shown(model.train_record)}")
@@ -260,7 +282,7 @@ def _score(args: argparse.Namespace) -> int:
     settings = load_settings(required=True)
     model, data = build_model(settings), build_dataset(settings)
     check_writable(settings.run_dir)  # before the long work, not after
-    result = model.score(data, cv=args.cv, settings=settings)
+    result = model.score(data, cv=args.cv, settings=settings, quiet=args.quiet)
     _print_result(result)
     if result.run_record is not None:
         print(f"run recorded in {_shown(settings.run_dir)}")
@@ -317,25 +339,130 @@ def _add_search_command(commands: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="run on the Dask scheduler at ADDRESS (default: the scheduler setting)",
     )
+    search.add_argument(
+        "--save-best",
+        action="store_true",
+        help="save the best candidate, refitted on all the data, as a new model version "
+        "(its model card names the search run)",
+    )
+    _add_quiet_option(search)
     search.set_defaults(handler=_search)
 
 
 def _search(args: argparse.Namespace) -> int:
-    from modelyard.project import search_from_settings
+    from modelyard.project import project_store, search_from_settings
 
     settings = load_settings(required=True)
-    found = search_from_settings(settings, n_jobs=args.n_jobs, scheduler=args.scheduler)
-    metrics = [c[len("mean_") :] for c in found.table.columns if c.startswith("mean_")]
-    metrics = [m for m in metrics if m not in ("fit_time", "score_time")]
-    rows = [("rank", "candidate", *metrics, "fit s")]
-    for _, row in found.table.head(max(args.top, 1)).iterrows():
-        cells = [f"{row[f'mean_{m}']:.4f} ± {row[f'std_{m}']:.4f}" for m in metrics]
-        rows.append((str(row["rank"]), row["candidate"], *cells, f"{row['mean_fit_time']:.3f}"))
-    print(f"{len(found.table)} candidates, best first:")
-    _print_table(rows)
-    print(f"best parameters: {found.best_params}")
+    if args.save_best:
+        project_store(settings).check_writable()  # before the long work, not after
+    found = search_from_settings(
+        settings, n_jobs=args.n_jobs, scheduler=args.scheduler, quiet=args.quiet
+    )
+    table = found.table
+    params = [c for c in table.columns if c.startswith("param_")]
+    short = _short_names([c[len("param_") :] for c in params])
+    metrics = _metric_columns(table)
+    rows = [("rank", *short, *metrics, "fit s")]
+    for _, row in table.head(max(args.top, 1)).iterrows():
+        cells = [_plain(row[c]) for c in params]
+        cells += [f"{row[f'mean_{m}']:.4f} ± {row[f'std_{m}']:.4f}" for m in metrics]
+        rows.append((str(row["rank"]), *cells, f"{row['mean_fit_time']:.2f}"))
+    print(f"{len(table)} candidates, best first:")
+    _print_table(rows, cut=range(1, 1 + len(params)))
+    best = ", ".join(f"{name}={_plain(value)}" for name, value in found.best_params.items())
+    print(f"best parameters: {best or 'the defaults'}")
     if found.run_record is not None:
         print(f"run recorded in {_shown(found.run_record)}, candidates table beside it")
+    if args.save_best:
+        ref = found.best_model.save(settings=settings, quiet=args.quiet)
+        print(f"saved the best candidate as {_shown(ref.path)}")
+        print(f"serve it with: modelyard serve {_shown(ref.path)}")
+    return 0
+
+
+def _metric_columns(table: Any) -> list[str]:
+    """The metrics of a candidate table (its ``mean_<metric>`` columns, times left out)."""
+    metrics = [c[len("mean_") :] for c in table.columns if c.startswith("mean_")]
+    return [m for m in metrics if m not in ("fit_time", "score_time")]
+
+
+def _short_names(names: list[str]) -> list[str]:
+    """Parameter names without their pipeline step (``model__C`` -> ``C``) where that is unique."""
+    short = [name.rsplit("__", 1)[-1] for name in names]
+    return short if len(set(short)) == len(short) else names
+
+
+def _plain(value: Any) -> str:
+    """A table cell as a person writes it: ``0.05``, ``31``, ``None``, ``l2``."""
+    if hasattr(value, "item") and callable(value.item):  # numpy's scalars
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _add_compare_command(commands: argparse._SubParsersAction) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="score the project's candidate models on the same folds, side by side",
+        description="The candidates are the model factories of [tool.modelyard] compare, or "
+        "those named here (module:function, each returning a modelyard.Model; a single one "
+        "may return a dict or list of them).",
+    )
+    compare.add_argument(
+        "factories", nargs="*", metavar="FACTORY", help="module:function (default: compare)"
+    )
+    compare.add_argument(
+        "--cv",
+        type=int,
+        default=None,
+        metavar="K",
+        help="folds (default: the cv setting; 0 scores on one holdout split)",
+    )
+    compare.add_argument(
+        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
+    )
+    compare.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask scheduler at ADDRESS (default: the scheduler setting)",
+    )
+    _add_quiet_option(compare)
+    compare.set_defaults(handler=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from modelyard.project import compare_from_settings
+    from modelyard.runlog import check_writable
+
+    settings = load_settings(required=True)
+    check_writable(settings.run_dir)
+    group = compare_from_settings(
+        settings,
+        args.factories,
+        cv=args.cv,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+        quiet=args.quiet,
+    )
+    first = group.best
+    metrics = list(first.metrics)
+    rows = [("rank", "candidate", "estimator", *metrics)]
+    for rank, result in enumerate(group, 1):
+        cells = [
+            f"{result.metrics[m]:.4f}" + (f" ± {result.std[m]:.4f}" if m in result.std else "")
+            for m in metrics
+        ]
+        rows.append((str(rank), result.model_name, result.estimator, *cells))
+    how = (
+        f"{first.cv}-fold cross-validation of {first.n_train + first.n_test} rows "
+        f"({first.n_train} training, {first.n_test} test per fold), mean ± std"
+        if first.cv
+        else f"holdout split: {first.n_train} training, {first.n_test} test rows"
+    )
+    print(f"{len(group)} candidates, best first by {group.metric}; {how}:")
+    _print_table(rows, cut=(1, 2))
     return 0
 
 
@@ -351,6 +478,7 @@ def _predict_distributed(args: argparse.Namespace) -> int:
         args.output,
         scheduler=scheduler,
         probabilities=getattr(args, "probabilities", False),
+        quiet=args.quiet,
     )
     print(f"wrote {rows} predictions to {args.output}")
     return 0
@@ -425,14 +553,17 @@ def _models_list(args: argparse.Namespace) -> int:
     if not names:
         print(f"no saved models in {store.root}; save one with `modelyard train`")
         return 0
-    rows = [("model", "versions", "latest", "created (UTC)", "metrics")]
+    rows = [("model", "versions", "latest", "created (UTC)", "estimator", "metrics")]
     for name in names:
         versions = store.versions(name)
         card = store.card(name, versions[-1])
+        # Cards before the label was kept name the class only (sklearn.pipeline.Pipeline).
+        label = card.label or card.estimator.rpartition(".")[2]
+        created = card.created[:19].replace("T", " ")
         rows.append(
-            (name, str(len(versions)), str(card.version), card.created[:19], _metrics(card.metrics))
+            (name, str(len(versions)), str(card.version), created, label, _metrics(card.metrics))
         )
-    _print_table(rows)
+    _print_table(rows, cut=(4, 5))
     return 0
 
 
@@ -480,19 +611,20 @@ def _runs_list(args: argparse.Namespace) -> int:
     if not records:
         print(f"no runs recorded in {_shown(run_dir)}; `modelyard score` records one")
         return 0
-    rows = [("run", "kind", "model", "started (UTC)", "seconds", "metrics")]
+    rows = [("run", "kind", "model", "estimator", "started (UTC)", "seconds", "metrics")]
     rows += [
         (
             r.run_id,
             r.kind,
             r.model_name,
+            r.estimator,
             r.started[:19].replace("T", " "),
             f"{r.duration_s:.2f}",
             _metrics(r.metrics),
         )
         for r in records
     ]
-    _print_table(rows)
+    _print_table(rows, cut=(3, 6))
     return 0
 
 
@@ -507,12 +639,26 @@ def _metrics(values: dict[str, float]) -> str:
     return ", ".join(f"{name} {value:.4f}" for name, value in values.items()) or "-"
 
 
-def _print_table(rows: list[tuple[str, ...]]) -> None:
+def _print_table(rows: list[tuple[str, ...]], cut: Sequence[int] = (-1,)) -> None:
+    """Rows as columns that fit the terminal: the widest of the ``cut`` columns end in ``…``.
+
+    Only text such as estimators and metric lists is cut; ids, names and numbers stay whole.
+    """
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    flexible = sorted({i % len(widths) for i in cut})
+    room = shutil.get_terminal_size((100, 24)).columns - 2 * (len(widths) - 1)
+    while flexible and sum(widths) > room:
+        widest = max(flexible, key=lambda i: widths[i])
+        if widths[widest] <= 12:
+            break
+        widths[widest] -= 1
     for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+        cells = [_cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)]
+        print("  ".join(cells).rstrip())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -557,6 +703,7 @@ def _predict(args: argparse.Namespace) -> int:
         chunk_rows=args.chunk_rows,
         probabilities=args.probabilities,
         prediction_column=args.prediction_column,
+        quiet=args.quiet,
     )
     print(f"wrote {rows} predictions to {args.output}")
     return 0
@@ -601,7 +748,10 @@ def _monitor(args: argparse.Namespace) -> int:
 
 def _print_result(result: Result) -> None:
     if result.cv:
-        print(f"{result.cv}-fold cross-validation ({result.n_test} rows), mean ± std:")
+        print(
+            f"{result.cv}-fold cross-validation of {result.n_train + result.n_test} rows "
+            f"({result.n_train} training, {result.n_test} test per fold), mean ± std:"
+        )
         for name, value in result.metrics.items():
             print(f"  {name:<10} {value:.4f} ± {result.std[name]:.4f}")
         return

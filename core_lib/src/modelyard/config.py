@@ -58,6 +58,9 @@ class Settings:
         scheduler: address of a Dask scheduler (``tcp://host:8786``) to run
             searches and comparisons on; None runs them on this machine
             (see :mod:`modelyard.parallel`).
+        compare: ``module:attribute`` of the model factories ``modelyard compare``
+            scores side by side (each returns a :class:`~modelyard.model.Model`, as
+            ``model``'s does); empty when there are none.
         search: the ``[tool.modelyard.search]`` table that ``modelyard search``
             runs (see :data:`SEARCH_KEYS`); empty when there is none.
         monitoring: the ``[tool.modelyard.monitoring]`` table: drift thresholds
@@ -91,6 +94,7 @@ class Settings:
     n_jobs: int = 1
     metrics: tuple[str, ...] = ()
     scheduler: str | None = None
+    compare: tuple[str, ...] = ()
     search: dict[str, Any] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)
     nullable: tuple[str, ...] = ()
@@ -466,6 +470,13 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _factories(value: Any) -> tuple[str, ...]:
+    names = _names(value)
+    if not all(":" in name.strip(":") for name in names):
+        raise ValueError
+    return names
+
+
 def _policy(value: Any) -> str | dict[str, str]:
     if isinstance(value, Mapping):
         if not all(v in ("accept", "reject") for v in value.values()):
@@ -492,6 +503,10 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
     "data": (_data_choice, "full (the dataset class) or sample (the committed sample file)"),
     "sample": (lambda v: Path(_text(v)), "a CSV file path"),
+    "compare": (
+        lambda v: _factories(v),
+        "a list of 'module:attribute' model factories, each returning a modelyard.Model",
+    ),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
     "monitoring": (
         lambda v: _monitoring_table(v),

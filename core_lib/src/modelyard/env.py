@@ -47,6 +47,7 @@ VARIABLES: dict[str, Variable] = _table(
     ("N_JOBS", "local processes for parallel fits"),
     ("METRICS", "metric names, comma-separated"),
     ("SCHEDULER", "Dask scheduler address for searches and selection"),
+    ("COMPARE", "model factories modelyard compare scores, comma-separated"),
     ("SEARCH", "the search table (rarely set from the environment)"),
     ("NULLABLE", "features that may be missing, comma-separated"),
     ("UNSEEN_CATEGORY", "accept or reject categories not seen in training"),

@@ -37,7 +37,7 @@ import pandas as pd
 from modelyard.data import Dataset
 from modelyard.data.dataset import Split
 from modelyard.exceptions import DataError, ModelyardError
-from modelyard.fitting import estimator_errors, fit_estimator
+from modelyard.fitting import estimator_errors, estimator_label, fit_estimator
 from modelyard.metrics import Predictions, check_metric_names, measure
 from modelyard.parallel import workers
 from modelyard.provenance import data_summary, git_state
@@ -235,12 +235,14 @@ def run_candidates(
     task: str,
     *,
     on_done: Callable[[int, list[FoldOutcome]], None] | None = None,
+    on_fold: Callable[[int, FoldOutcome], None] | None = None,
 ) -> list[list[FoldOutcome]]:
     """Fit and measure every candidate on every split of ``plan``; the outcomes per candidate.
 
     The fits are independent and gathered in order, so the numbers do not
-    depend on ``n_jobs`` or on where they ran. ``on_done(index, outcomes)`` is
-    called as each candidate's last fold comes in (for progress).
+    depend on ``n_jobs`` or on where they ran. For progress, ``on_fold(index,
+    outcome)`` is called as each fold comes in, and ``on_done(index, outcomes)``
+    as each candidate's last fold does.
     """
     from joblib import Parallel, delayed
 
@@ -265,6 +267,8 @@ def run_candidates(
         for number, outcome in enumerate(jobs):
             index = number // folds
             outcomes[index].append(outcome)
+            if on_fold is not None:
+                on_fold(index, outcome)
             if len(outcomes[index]) == folds and on_done is not None:
                 on_done(index, outcomes[index])
     return outcomes
@@ -279,13 +283,13 @@ def fold_result(
     ``std`` is its spread over the folds (empty for a holdout split).
     """
     table = pd.DataFrame([values for values, *_ in parts], columns=list(plan.metrics))
-    if plan.cv:
-        n_train, n_test = rows - rows // plan.cv, rows
-    else:
-        n_train, n_test = len(plan.splits[0][0]), len(plan.splits[0][1])
+    # Rows per fold (the means, for folds of uneven size): every fold's training and test
+    # rows together are all the rows, so n_train + n_test is the table's size.
+    n_test = round(float(np.mean([len(test) for _, test in plan.splits])))
+    n_train = rows - n_test if plan.cv else len(plan.splits[0][0])
     return Result(
         model_name=label,
-        estimator=type(estimator).__name__,
+        estimator=estimator_label(estimator),
         task=task,
         metrics={name: float(table[name].mean()) for name in plan.metrics},
         std={name: float(table[name].std(ddof=0)) for name in plan.metrics} if plan.cv else {},

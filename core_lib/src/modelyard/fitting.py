@@ -100,3 +100,26 @@ def _columns_named(reason: str, x: Any) -> list[str]:
     if "NaN" in reason:
         return [c for c in columns if x[c].isna().all()]
     return []
+
+
+def estimator_label(estimator: Any) -> str:
+    """A short name that tells estimators apart: the class, and inside a pipeline its model.
+
+    ``Pipeline(... HistGradientBoostingRegressor)`` for a pipeline whose last step
+    is one, ``TransformedTargetRegressor(Ridge)`` for a wrapper of one estimator,
+    else the class name; what run records and model cards show in listings.
+    """
+    name = type(estimator).__name__
+    steps = getattr(estimator, "steps", None)
+    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
+        final = steps[-1][-1]
+        if final is None or isinstance(final, str):  # "passthrough" as the last step
+            return name
+        return f"{name}({'... ' if len(steps) > 1 else ''}{estimator_label(final)})"
+    for attribute in ("regressor", "estimator"):
+        inner = getattr(estimator, attribute, None)
+        # A forest's `estimator` is its tree: the forest's own name says it already.
+        tree = type(inner).__module__.startswith("sklearn.tree")
+        if inner is not None and callable(getattr(inner, "fit", None)) and not tree:
+            return f"{name}({estimator_label(inner)})"
+    return name

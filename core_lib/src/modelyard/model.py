@@ -19,8 +19,9 @@ from modelyard.data import Dataset
 from modelyard.drift import ReferenceProfile, training_profile
 from modelyard.evaluation import Candidate, Plan, fold_result, resolve_plan, run_candidates
 from modelyard.exceptions import ModelyardError, NotTrainedError, SchemaError
-from modelyard.fitting import estimator_errors, fit_estimator
+from modelyard.fitting import estimator_errors, estimator_label, fit_estimator
 from modelyard.metrics import default_metrics, measure
+from modelyard.progress import Progress
 from modelyard.provenance import (
     RowHashes,
     data_fingerprint,
@@ -77,6 +78,9 @@ class Model:
             (see :func:`modelyard.provenance.data_fingerprint`).
         compiled: the model's ONNX graph and its record, once saved or loaded with
             one (see :mod:`modelyard.compiled`); None otherwise.
+        origin: the run its parameters came from, kept in the model card
+            (a search's best candidate: ``{"kind": "search", "run_id": ...}``); None
+            for the project's own model.
     """
 
     def __init__(self, estimator: Any, name: str | None = None, *, task: str | None = None):
@@ -102,6 +106,7 @@ class Model:
         self._proof_rows: Any = None  # a few training rows a saved copy must predict alike
         self._parity_rows: Any = None  # the rows an ONNX graph is checked on
         self.compiled: Compiled | None = None
+        self.origin: dict[str, Any] | None = None
         self._train_record: Path | None = None
         self._pending_record: tuple[RunRecord, Path] | None = None
 
@@ -134,6 +139,7 @@ class Model:
         n_jobs: int | None = None,
         run_dir: Path | str | None = None,
         settings: Settings | None = None,
+        quiet: bool = False,
     ) -> Result:
         """Measure the model: on a held-out split, or by ``cv``-fold cross-validation.
 
@@ -151,7 +157,9 @@ class Model:
         task's default metrics and ``run_dir="runs"``; nothing is read from
         ``pyproject.toml`` here. ``metrics`` takes modelyard's metric names or
         any scikit-learn scorer name (see :mod:`modelyard.metrics`). The result is
-        kept in :attr:`result` and written to the run log.
+        kept in :attr:`result` and written to the run log. Progress (folds, or the
+        holdout's fit and measurement) is shown on stderr unless ``quiet``
+        (:class:`~modelyard.progress.Progress`).
         """
         settings = settings or Settings()
         started = utc_now()
@@ -166,11 +174,23 @@ class Model:
         )
         hashes = RowHashes(data.x, data.y)  # hashed once: the record's and the split's fingerprints
         name = self.resolve_name(settings)
-        if plan.cv:
-            (parts,) = run_candidates([Candidate(name, self.estimator, {})], data, plan, self.task)
-            self.result = fold_result(name, self.estimator, self.task, parts, plan, len(data.x))
-        else:
-            self.result = self._holdout(data, plan, name, hashes)
+        unit = "folds" if plan.cv else "steps"
+        with Progress(
+            "score", len(plan.splits) * (1 if plan.cv else 2), unit=unit, quiet=quiet, ticking=True
+        ) as shown:
+            if plan.cv:
+                shown.update(0, status=f"{plan.cv} folds of {len(data.x):,} rows")
+                first = plan.metrics[0]
+
+                def fold_done(_: int, outcome: Any) -> None:
+                    shown.update(1, status=f"last fold {first} {outcome[0][first]:.4f}")
+
+                (parts,) = run_candidates(
+                    [Candidate(name, self.estimator, {})], data, plan, self.task, on_fold=fold_done
+                )
+                self.result = fold_result(name, self.estimator, self.task, parts, plan, len(data.x))
+            else:
+                self.result = self._holdout(data, plan, name, hashes, shown)
         options: dict[str, Any] = {
             "cv": plan.cv,
             "random_state": plan.random_state,
@@ -192,17 +212,21 @@ class Model:
         self.result = replace(self.result, run_record=record)
         return self.result
 
-    def _holdout(self, data: Dataset, plan: Plan, name: str, hashes: RowHashes) -> Result:
+    def _holdout(
+        self, data: Dataset, plan: Plan, name: str, hashes: RowHashes, shown: Progress
+    ) -> Result:
         split = plan.holdout
         assert split is not None
+        shown.update(0, status=f"fitting on {len(split.x_train):,} rows")
         self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
+        shown.update(1, status=f"measuring on {len(split.x_test):,} rows")
         with estimator_errors(self.estimator, split.x_test, "measured"):
             values, predictions = measure(
                 plan.metrics, self.estimator, split.x_test, split.y_test, self.classes
             )
-        return Result(
+        result = Result(
             model_name=name,
-            estimator=type(self.estimator).__name__,
+            estimator=estimator_label(self.estimator),
             task=self.task,
             metrics=values,
             n_train=len(split.x_train),
@@ -211,6 +235,8 @@ class Model:
             fitted_estimator=copy.deepcopy(self.estimator),  # train() refits self.estimator
             split=split,
         )
+        shown.update(1, status="done")
+        return result
 
     def train(
         self,
@@ -219,6 +245,7 @@ class Model:
         run_dir: Path | str | None = None,
         record: bool = True,
         settings: Settings | None = None,
+        quiet: bool = False,
     ) -> Model:
         """Fit on all of ``data`` and write a run record; returns the model itself.
 
@@ -226,19 +253,17 @@ class Model:
         :meth:`save`, after the version is published and naming where it went:
         what ``modelyard train`` does, so the run log never stands between a
         fitted model and its saved version. ``run_dir`` defaults to
-        ``settings.run_dir``, and without ``settings`` to ``runs``.
+        ``settings.run_dir``, and without ``settings`` to ``runs``. Progress (the
+        fit, then the drift sketches) is shown on stderr unless ``quiet``.
         """
         settings = settings or Settings()
         started = utc_now()
-        self._fit(data.x, data.y)
-        self.monitoring = training_profile(
-            data.x,
-            {f.name: f.kind for f in self.schema.features} if self.schema else None,
-            self.task,
-            self.estimator.predict,
-            self.result.predictions.y_pred if self.result is not None else None,
-            "cross-validation" if self.result is not None and self.result.cv else "holdout",
-        )
+        with Progress("train", 2, unit="steps", quiet=quiet, ticking=True) as shown:
+            shown.update(0, status=f"fitting on {len(data.x):,} rows")
+            self._fit(data.x, data.y)
+            shown.update(1, status="sketching the training data for drift monitoring")
+            self._sketch(data)
+            shown.update(1, status="done")
         pending = self._make_record(
             "train", started, settings, data, fingerprint=self.data_fingerprint
         )
@@ -249,6 +274,17 @@ class Model:
         else:
             self._pending_record = (pending, folder)
         return self
+
+    def _sketch(self, data: Dataset) -> None:
+        """The drift sketches of the training data and of the score run's held-out predictions."""
+        self.monitoring = training_profile(
+            data.x,
+            {f.name: f.kind for f in self.schema.features} if self.schema else None,
+            self.task,
+            self.estimator.predict,
+            self.result.predictions.y_pred if self.result is not None else None,
+            "cross-validation" if self.result is not None and self.result.cv else "holdout",
+        )
 
     @property
     def train_record(self) -> Path | None:
@@ -396,6 +432,7 @@ class Model:
         storage_options: dict[str, Any] | None = None,
         trusted: Iterable[str] | None = None,
         settings: Settings | None = None,
+        quiet: bool = False,
     ) -> ModelRef:
         """Save the trained model as a new version in ``store``, with its model card.
 
@@ -423,6 +460,7 @@ class Model:
             settings: the project's settings, plain data resolved by the caller
                 (name, root, model factory, store, trust); nothing is read from
                 ``pyproject.toml`` here. The project layer passes them.
+            quiet: show no progress (the ONNX conversion, then the write and its proof).
 
         Returns:
             where the version was written; ``str(ref)`` can be given to
@@ -435,24 +473,28 @@ class Model:
         target = open_store(settings.store_url if store is None else store, storage_options)
         git = git_state(settings.root)
         package = model_package(settings.model, settings.root)
-        compiled = compile_estimator(
-            self.estimator,
-            self.schema.to_dict(),
-            self._parity_rows,
-            is_classifier=self.is_classifier,
-        )
-        self.ref = target.publish(
-            name,
-            lambda folder, version: write_artifact(
+        with Progress("save", 2, unit="steps", quiet=quiet, ticking=True) as shown:
+            shown.update(0, status="compiling to ONNX")
+            compiled = compile_estimator(
                 self.estimator,
-                replace(self._card(name, version, git), package=package),
-                folder,
-                format=format,
-                trusted=settings.trust if trusted is None else tuple(trusted),
-                proof_rows=self._proof_rows,
-                compiled=compiled,
-            ),
-        )
+                self.schema.to_dict(),
+                self._parity_rows,
+                is_classifier=self.is_classifier,
+            )
+            shown.update(1, status="writing the version and loading it back")
+            self.ref = target.publish(
+                name,
+                lambda folder, version: write_artifact(
+                    self.estimator,
+                    replace(self._card(name, version, git), package=package),
+                    folder,
+                    format=format,
+                    trusted=settings.trust if trusted is None else tuple(trusted),
+                    proof_rows=self._proof_rows,
+                    compiled=compiled,
+                ),
+            )
+            shown.update(1, status="done")
         self.compiled = compiled if compiled is not None and compiled.payload else None
         if self._pending_record is not None:
             pending, folder = self._pending_record
@@ -480,6 +522,7 @@ class Model:
         if compiled is not None and card.compiled is not None:
             model.compiled = Compiled(compiled, dict(card.compiled))
         model.monitoring = ReferenceProfile.from_dict(card.monitoring) if card.monitoring else None
+        model.origin = card.origin
         return model
 
     def _fit(self, X: Any, y: Any, fingerprint: str | None = None) -> None:
@@ -517,6 +560,8 @@ class Model:
             training_rows=self._training_rows,
             git=git,
             monitoring=self.monitoring.to_dict() if self.monitoring is not None else None,
+            label=estimator_label(self.estimator),
+            origin=self.origin,
         )
 
     def _record(
@@ -546,7 +591,7 @@ class Model:
             kind=kind,
             started=started,
             model_name=self.resolve_name(settings),
-            estimator=type(self.estimator).__name__,
+            estimator=estimator_label(self.estimator),
             params=_plain_params(self.estimator),
             metrics=dict(metrics or {}),
             metrics_std=dict(metrics_std or {}),

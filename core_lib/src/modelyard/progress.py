@@ -1,9 +1,11 @@
-"""Progress of long work (batch scoring, searches) on stderr, readable wherever it lands.
+"""Progress of long work (scoring, training, searches, batch scoring) on stderr.
 
 On a terminal it is a progress bar (tqdm) rewritten in place. Anywhere else (a
 CI log, a file, a pipe) it is plain lines, at most one every ``interval``
 seconds, so a long job leaves a bounded trail and a short one leaves none.
-``quiet=True`` shows nothing.
+``quiet=True`` shows nothing. Work made of a few long steps (one fit of a
+minute) passes ``ticking=True``: the elapsed time then keeps moving between
+updates, on the bar and in the plain lines, so a long fit is never silent.
 
 >>> from modelyard.progress import Progress
 >>> with Progress("scored", total=1_000, unit="rows", quiet=True) as shown:
@@ -18,6 +20,7 @@ tqdm is imported only when a bar is drawn.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import IO, Any
 
@@ -42,9 +45,13 @@ class Progress:
         unit: the unit's name (``"rows"``, ``"candidates"``).
         quiet: show nothing.
         stream: where to show it; stderr by default.
-        interval: the least number of seconds between two plain lines
-            (no terminal); the first comes after ``interval`` seconds, so a
-            short job prints nothing, and the last when the work ends.
+        interval: the least number of seconds between two plain lines (no
+            terminal; default :data:`INTERVAL`); the first comes after
+            ``interval`` seconds, so a short job prints nothing, and the last
+            when the work ends.
+        ticking: show the time going by between updates too (a thread redraws
+            the bar each second, or writes a plain line each ``interval``),
+            for work whose steps are few and long.
     """
 
     def __init__(
@@ -55,11 +62,12 @@ class Progress:
         unit: str = "rows",
         quiet: bool = False,
         stream: IO[str] | None = None,
-        interval: float = INTERVAL,
+        interval: float | None = None,
+        ticking: bool = False,
     ) -> None:
         self.description, self.total, self.unit = description, total, unit
         self.stream = sys.stderr if stream is None else stream
-        self.interval = interval
+        self.interval = INTERVAL if interval is None else interval
         self.done = 0
         self.status: str | None = None
         self.lines = 0
@@ -67,21 +75,26 @@ class Progress:
         self._quiet = quiet
         self._bar: Any = None
         self._started = self._last = time.monotonic()
+        self._lock = threading.Lock()  # the ticking thread and the worker write alike
+        self._stop = threading.Event()
         isatty = getattr(self.stream, "isatty", None)
         if not quiet and callable(isatty) and isatty():
             self._bar = _counting_bar(total, description, unit, self.stream)
+        if ticking and not quiet:
+            threading.Thread(target=self._tick, name="modelyard-progress", daemon=True).start()
 
     def update(self, count: int = 1, *, status: str | None = None) -> None:
         """Count ``count`` more units done; ``status`` (the best score so far, say) follows."""
-        self.done += count
-        if status is not None:
-            self.status = status
-        if self._bar is not None:
+        with self._lock:
+            self.done += count
             if status is not None:
-                self._bar.set_postfix_str(status, refresh=False)
-            self._bar.update(count)
-        elif not self._quiet and time.monotonic() - self._last >= self.interval:
-            self._line()
+                self.status = status
+            if self._bar is not None:
+                if status is not None:
+                    self._bar.set_postfix_str(status, refresh=False)
+                self._bar.update(count)
+            elif not self._quiet and time.monotonic() - self._last >= self.interval:
+                self._line()
 
     def __call__(self, done: int, total: int | None = None) -> None:
         """Set the units done to ``done`` (and the total, once known): a progress callback."""
@@ -94,11 +107,24 @@ class Progress:
 
     def close(self) -> None:
         """End the display: the bar's last state stays, and plain lines end with the final count."""
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-        elif self.lines and not self._quiet and self.done != self._shown:
-            self._line()
+        self._stop.set()
+        with self._lock:
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
+            elif self.lines and not self._quiet and self.done != self._shown:
+                self._line()
+
+    def _tick(self) -> None:
+        """Show the time going by until :meth:`close`: the bar each second, a line per interval."""
+        while not self._stop.wait(min(1.0, self.interval) or 0.05):
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                if self._bar is not None:
+                    self._bar.refresh()
+                elif time.monotonic() - self._last >= self.interval:
+                    self._line()
 
     def __enter__(self) -> Progress:
         return self

@@ -16,15 +16,18 @@ import functools
 import importlib
 import inspect
 import sys
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelyard.config import Settings
 from modelyard.data import Dataset
 from modelyard.data.sample import sample_dataset
 from modelyard.exceptions import ConfigError
+from modelyard.fitting import estimator_label
 from modelyard.model import Model
+from modelyard.result import ResultGroup
 from modelyard.schema import ContractOptions
-from modelyard.search import SearchResult, grid_search, random_search
+from modelyard.search import SearchResult, compare, grid_search, random_search
 from modelyard.store import ModelStore, open_store
 
 
@@ -60,6 +63,12 @@ def build_dataset(settings: Settings) -> Dataset:
             f"[tool.modelyard] dataset = '{settings.dataset}' is not a subclass of "
             "modelyard.data.Dataset"
         )
+    if inspect.isabstract(dataset_class):
+        missing = ", ".join(sorted(dataset_class.__abstractmethods__))
+        raise ConfigError(
+            f"[tool.modelyard] dataset = '{settings.dataset}' cannot be created: define its "
+            f"method {missing} (a Dataset subclass must define every abstract method)"
+        )
     return dataset_class()
 
 
@@ -91,7 +100,11 @@ def project_store(settings: Settings) -> ModelStore:
 
 
 def search_from_settings(
-    settings: Settings, *, n_jobs: int | None = None, scheduler: str | None = None
+    settings: Settings,
+    *,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
 ) -> SearchResult:
     """Run the search declared in ``[tool.modelyard.search]`` (what ``modelyard search`` does).
 
@@ -117,11 +130,76 @@ def search_from_settings(
         "n_jobs": n_jobs,
         "scheduler": scheduler,
         "settings": settings,
+        "quiet": quiet,
     }
     if table["kind"] == "grid":
         return grid_search(model, data, dict(table["params"]), **how)
     space = {name: _distribution(values) for name, values in table["params"].items()}
     return random_search(model, data, space, n_iter=table.get("n_iter", 10), **how)
+
+
+def compare_from_settings(
+    settings: Settings,
+    factories: Sequence[str] = (),
+    *,
+    cv: int | None = None,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+) -> ResultGroup:
+    """Score the project's candidate models side by side (what ``modelyard compare`` does).
+
+    ``factories`` (default: the ``compare`` setting) name model factories as
+    ``model`` does, each labelled by its function's name; with a single one, it
+    may also return several candidates, a dict of label to Model (or
+    estimator) or a list. Every candidate is measured on the same folds, or on
+    :meth:`~modelyard.model.Model.score`'s holdout split when ``cv`` is 0::
+
+        [tool.modelyard]
+        compare = ["my_model.model:build_model", "my_model.model:build_forest"]
+    """
+    targets = tuple(factories) or settings.compare
+    if not targets:
+        raise ConfigError(
+            'nothing to compare: add compare = ["pkg.model:build_model", '
+            '"pkg.model:build_other"] to [tool.modelyard], or name factories after '
+            "`modelyard compare`"
+        )
+    candidates: dict[str, Any] = {}
+    for target in targets:
+        candidates.update(_candidates(target, single=len(targets) == 1))
+    return compare(
+        build_dataset(settings),
+        candidates,
+        cv=cv,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        settings=settings,
+        quiet=quiet,
+    )
+
+
+def _candidates(target: str, *, single: bool) -> dict[str, Any]:
+    """The candidates one compare factory gives, by label."""
+    factory = _import(target, "compare")
+    _check_factory(factory, target, key="compare")
+    made = factory()
+    label = target.partition(":")[2]
+    if isinstance(made, Model) or callable(getattr(made, "fit", None)):
+        return {label: made}
+    if single and isinstance(made, Mapping):
+        return {str(name): candidate for name, candidate in made.items()}
+    if single and isinstance(made, list | tuple):
+        return {_label(candidate, i): candidate for i, candidate in enumerate(made, 1)}
+    raise ConfigError(
+        f"[tool.modelyard] compare factory '{target}' returned {type(made).__name__}; it must "
+        "return a modelyard.Model (or, as the only factory, a dict or list of them)"
+    )
+
+
+def _label(candidate: Any, number: int) -> str:
+    estimator = candidate.estimator if isinstance(candidate, Model) else candidate
+    return f"{number}. {estimator_label(estimator)}"
 
 
 def _distribution(values: Any) -> Any:
@@ -160,7 +238,7 @@ def _import(target: str, key: str) -> Any:
         ) from None
 
 
-def _check_factory(factory: Any, target: str | None) -> None:
+def _check_factory(factory: Any, target: str | None, *, key: str = "model") -> None:
     """Refuse a model factory that cannot be one before calling it.
 
     A factory is the project's own code: a function or a Model subclass that
@@ -185,6 +263,6 @@ def _check_factory(factory: Any, target: str | None) -> None:
             pass  # no signature to check; the result is checked instead
     if problem:
         raise ConfigError(
-            f"[tool.modelyard] model = '{target}' is not a model factory: {problem}. Name a "
+            f"[tool.modelyard] {key} = '{target}' is not a model factory: {problem}. Name a "
             "function of your project that takes no arguments and returns a modelyard.Model"
         )

@@ -31,8 +31,9 @@ class Result:
         estimator: class name of the scored estimator.
         task: ``"classification"`` or ``"regression"``.
         metrics: metric name to value, in the order they were asked for.
-        n_train: rows the model was fitted on.
-        n_test: rows the metrics were computed on.
+        n_train: rows the model was fitted on (with cross-validation, per fold).
+        n_test: rows the metrics were computed on (with cross-validation, per
+            fold; ``n_train + n_test`` is then every row).
         predictions: the test labels and the model's predictions, for plots
             (with cross-validation: every row's out-of-fold prediction).
         std: with cross-validation, the standard deviation of each metric over
@@ -95,7 +96,10 @@ class Result:
     def __str__(self) -> str:
         width = max(len(name) for name in self.metrics)
         if self.cv:
-            lines = [f"{self.model_name} ({self.estimator}), {self.cv}-fold cross-validation"]
+            lines = [
+                f"{self.model_name} ({self.estimator}), {self.cv}-fold cross-validation, "
+                f"{self.n_train} training and {self.n_test} test rows per fold"
+            ]
             lines += [
                 f"  {name:<{width}}  {value:.4f} ± {self.std.get(name, 0.0):.4f}"
                 for name, value in self.metrics.items()

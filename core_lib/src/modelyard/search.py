@@ -44,6 +44,7 @@ from modelyard.evaluation import (
     run_candidates,
 )
 from modelyard.exceptions import ModelyardError, RunLogWarning
+from modelyard.fitting import estimator_label
 from modelyard.metrics import default_metrics
 from modelyard.progress import Progress
 from modelyard.result import LOWER_IS_BETTER, Result, ResultGroup
@@ -159,12 +160,13 @@ def compare(
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
     settings: Settings | None = None,
+    quiet: bool = False,
 ) -> ResultGroup:
     """Score several estimators on the same folds; see :meth:`modelyard.model.Model.compare`.
 
     Unset arguments come from ``settings`` (plain data the caller resolved),
     else from :class:`~modelyard.config.Settings`' defaults; nothing is read
-    from ``pyproject.toml`` here.
+    from ``pyproject.toml`` here. Progress is shown unless ``quiet``.
     """
     from modelyard.model import Model
 
@@ -189,7 +191,7 @@ def compare(
     )
     candidates = [Candidate(label, fresh(estimator), {}) for label, estimator, _ in named]
     started = utc_now()
-    results, table, _ = _run(candidates, data, plan, task, progress="compare")
+    results, table, _ = _run(candidates, data, plan, task, progress="compare", quiet=quiet)
     group = ResultGroup(results)
     _log(
         "compare",
@@ -254,6 +256,7 @@ def _search(
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
     settings: Settings | None = None,
+    quiet: bool = False,
 ) -> SearchResult:
     from modelyard.model import Model
 
@@ -276,29 +279,37 @@ def _search(
     ]
     started = utc_now()
     results, table, best_params = _run(
-        candidates, data, plan, model.task, progress=f"{kind} search"
+        candidates, data, plan, model.task, progress=f"{kind} search", quiet=quiet
     )
     group = ResultGroup(results)
     best = Model(fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
-    best.train(data, run_dir=run_dir, settings=settings)
+    best.contract = model.contract
+    best.train(data, run_dir=run_dir, settings=settings, quiet=quiet)
     best.result = group.best
     options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}
     if n_iter is not None:
         options["n_iter"] = n_iter
-    record = _log(
+    run_id, record = _log(
         "search",
         started,
         settings,
         run_dir,
         data,
         model_name=model.resolve_name(settings),
-        estimator=type(model.estimator).__name__,
+        estimator=estimator_label(model.estimator),
         params=_plain(best_params),
         best=group.best,
         table=table,
         options=options,
         plan=plan,
     )
+    # A version saved from it says which search chose its parameters (its model card's origin).
+    best.origin = {
+        "kind": "search",
+        "run_id": run_id,
+        "record": None if record is None else str(record),
+        "params": _plain(best_params),
+    }
     return SearchResult(best, group, table, best_params, record)
 
 
@@ -327,7 +338,13 @@ def _plan(
 
 
 def _run(
-    candidates: list[Candidate], data: Dataset, plan: Plan, task: str, *, progress: str
+    candidates: list[Candidate],
+    data: Dataset,
+    plan: Plan,
+    task: str,
+    *,
+    progress: str,
+    quiet: bool,
 ) -> tuple[list[Result], pd.DataFrame, dict[str, Any]]:
     """Fit and measure every candidate on every fold: one Result each, the table, best params."""
     metric, best = plan.metrics[0], math.nan
@@ -339,7 +356,7 @@ def _run(
             best = value
         shown.update(1, status=f"best {metric} {best:.4f}")
 
-    with Progress(progress, len(candidates), unit="candidates") as shown:
+    with Progress(progress, len(candidates), unit="candidates", quiet=quiet, ticking=True) as shown:
         outcomes = run_candidates(candidates, data, plan, task, on_done=done)
     rows = len(data.x)
     results = [
@@ -397,7 +414,8 @@ def _log(
     table: pd.DataFrame,
     options: dict[str, Any],
     plan: Plan,
-) -> Path | None:
+) -> tuple[str, Path | None]:
+    """Record the run and write its candidate table beside it: the run's id, the record's path."""
     folder = Path(settings.run_dir if run_dir is None else run_dir)
     record = make_record(
         kind,
@@ -424,24 +442,26 @@ def _log(
             **{f"candidates_{suffix}": name for suffix, name in files.items()},
         },
     )
-    return record_run(record, folder)
+    return record.run_id, record_run(record, folder)
 
 
 def write_table(table: pd.DataFrame, folder: Path, stem: str) -> dict[str, str]:
     """Write ``table`` as ``stem.csv`` and ``stem.parquet`` in ``folder``; the names written.
 
     Like run records, a table that cannot be written warns
-    (:class:`~modelyard.exceptions.RunLogWarning`) and does not fail the run;
-    Parquet needs pyarrow (``pip install 'modelyard[parquet]'``).
+    (:class:`~modelyard.exceptions.RunLogWarning`) and does not fail the run.
+    Parquet needs pyarrow (``pip install 'modelyard[parquet]'``); without it
+    only the CSV file is written, and nothing is said: the CSV holds the same table.
     """
     written = {}
     plain = table.copy()
     for column in [c for c in plain.columns if pd.api.types.is_object_dtype(plain[c])]:
         plain[column] = plain[column].map(lambda v: v if isinstance(v, str) else repr(v))
     writers: dict[str, Callable[[Path], None]] = {
-        "csv": lambda path: plain.to_csv(path, index=False),
-        "parquet": lambda path: plain.to_parquet(path, index=False),
+        "csv": lambda path: plain.to_csv(path, index=False)
     }
+    if _has_pyarrow():
+        writers["parquet"] = lambda path: plain.to_parquet(path, index=False)
     for suffix, write in writers.items():
         path = folder / f"{stem}.{suffix}"
         try:
@@ -454,6 +474,15 @@ def write_table(table: pd.DataFrame, folder: Path, stem: str) -> dict[str, str]:
             continue
         written[suffix] = path.name
     return written
+
+
+def _has_pyarrow() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("pyarrow") is not None
+    except (ImportError, ValueError):  # a stub module left in sys.modules
+        return False
 
 
 def _named(estimators: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any, str | None]]:
@@ -481,10 +510,19 @@ def _named(estimators: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any
 
 
 def _params_label(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
+    """``C=0.1, penalty='l2'``: plain values (numpy's scalars as numbers, floats to 4 digits)."""
+    return ", ".join(f"{k}={_shown(v)}" for k, v in params.items()) or "defaults"
+
+
+def _shown(value: Any) -> str:
+    value = _cell(value)
+    return f"{value:.4g}" if isinstance(value, float) else repr(value)
 
 
 def _cell(value: Any) -> Any:
+    """A value as a table cell: numpy's scalars as Python numbers, other objects as text."""
+    if isinstance(value, np.generic):
+        value = value.item()
     return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
 
 
