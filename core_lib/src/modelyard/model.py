@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
+from modelyard.columns import check_columns, restrict
 from modelyard.compiled import Compiled, compile_estimator, parity_rows
 from modelyard.config import Settings
 from modelyard.data import Dataset
@@ -77,6 +78,8 @@ class Model:
             (see :func:`modelyard.provenance.data_fingerprint`).
         compiled: the model's ONNX graph and its record, once saved or loaded with
             one (see :mod:`modelyard.compiled`); None otherwise.
+        features: the input columns this model reads from a dataset (set by
+            :meth:`with_features`); None reads every column.
     """
 
     def __init__(self, estimator: Any, name: str | None = None, *, task: str | None = None):
@@ -104,6 +107,7 @@ class Model:
         self.compiled: Compiled | None = None
         self._train_record: Path | None = None
         self._pending_record: tuple[RunRecord, Path] | None = None
+        self.features: list[str] | None = None
 
     def __repr__(self) -> str:
         state = "trained" if self.is_trained else "untrained"
@@ -118,6 +122,44 @@ class Model:
     def is_classifier(self) -> bool:
         """Whether the model predicts classes."""
         return self.task == "classification"
+
+    def with_features(
+        self, columns: Sequence[str], *, all_columns: Sequence[str] | None = None
+    ) -> Model:
+        """A new, untrained Model reading only ``columns`` of the data (same name, task, contract).
+
+        Its estimator is a copy restricted to those input columns
+        (:func:`modelyard.columns.restrict`: a ``ColumnTransformer`` forgets the
+        others), and :meth:`train` and :meth:`score` take them from the full
+        table themselves, so ``model.with_features(cols).train(data)`` works on
+        the same dataset. Its schema, and so the saved model card and serving,
+        names only ``columns``: predict on ``X[columns]``.
+
+        Args:
+            columns: the input columns to keep, by name.
+            all_columns: the columns the estimator was built for (what a column
+                chosen by position refers to); by default this model's
+                :attr:`features`, else the trained schema's, else unchecked
+                until training.
+
+        Raises:
+            ModelyardError: an unknown column (naming the valid ones), or an
+                estimator whose columns cannot be restricted.
+        """
+        known = all_columns
+        if known is None:
+            known = self.features or (self.schema.names if self.schema is not None else None)
+        model = Model(restrict(self.estimator, columns, known), self.name, task=self.task)
+        model.contract = self.contract
+        model.features = list(columns)
+        return model
+
+    def _inputs(self, x: pd.DataFrame) -> pd.DataFrame:
+        """The columns of ``x`` this model reads: :attr:`features`, or all of them."""
+        if self.features is None:
+            return x
+        check_columns(self.features, list(x.columns))
+        return x[self.features]
 
     def resolve_name(self, settings: Settings) -> str:
         """The name to save and log under: this model's, else the project's, else the class's."""
@@ -167,7 +209,8 @@ class Model:
         hashes = RowHashes(data.x, data.y)  # hashed once: the record's and the split's fingerprints
         name = self.resolve_name(settings)
         if plan.cv:
-            (parts,) = run_candidates([Candidate(name, self.estimator, {})], data, plan, self.task)
+            candidate = Candidate(name, self.estimator, {}, columns=self.features)
+            (parts,) = run_candidates([candidate], data, plan, self.task)
             self.result = fold_result(name, self.estimator, self.task, parts, plan, len(data.x))
         else:
             self.result = self._holdout(data, plan, name, hashes)
@@ -195,10 +238,11 @@ class Model:
     def _holdout(self, data: Dataset, plan: Plan, name: str, hashes: RowHashes) -> Result:
         split = plan.holdout
         assert split is not None
-        self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
-        with estimator_errors(self.estimator, split.x_test, "measured"):
+        x_train, x_test = self._inputs(split.x_train), self._inputs(split.x_test)
+        self._fit(x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
+        with estimator_errors(self.estimator, x_test, "measured"):
             values, predictions = measure(
-                plan.metrics, self.estimator, split.x_test, split.y_test, self.classes
+                plan.metrics, self.estimator, x_test, split.y_test, self.classes
             )
         return Result(
             model_name=name,
@@ -230,9 +274,10 @@ class Model:
         """
         settings = settings or Settings()
         started = utc_now()
-        self._fit(data.x, data.y)
+        x = self._inputs(data.x)
+        self._fit(x, data.y)
         self.monitoring = training_profile(
-            data.x,
+            x,
             {f.name: f.kind for f in self.schema.features} if self.schema else None,
             self.task,
             self.estimator.predict,

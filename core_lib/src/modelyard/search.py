@@ -271,7 +271,12 @@ def _search(
         default_cv=default_cv,
     )
     candidates = [
-        Candidate(_params_label(params), fresh(model.estimator).set_params(**params), params)
+        Candidate(
+            _params_label(params),
+            fresh(model.estimator).set_params(**params),
+            params,
+            columns=model.features,  # a model restricted by with_features reads only those
+        )
         for params in combos
     ]
     started = utc_now()
@@ -280,6 +285,7 @@ def _search(
     )
     group = ResultGroup(results)
     best = Model(fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
+    best.features = model.features
     best.train(data, run_dir=run_dir, settings=settings)
     best.result = group.best
     options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}
