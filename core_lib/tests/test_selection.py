@@ -239,7 +239,7 @@ def test_progress_counts_the_fits_on_stderr(penguins, monkeypatch, capsys):
     lines = capsys.readouterr().err.splitlines()
     # 3 sets (7, 6 and 5 columns) of 2 folds: one line per fit, no more.
     assert len(lines) == 6
-    assert lines[-1].startswith("rfecv selection: 6 of 6 (100%) fits, 5 features")
+    assert lines[-1].startswith("rfecv selection: 6 of 6 (100%) fits, 5 columns")
 
 
 def test_quiet_selection_shows_no_progress(penguins, monkeypatch, capsys):

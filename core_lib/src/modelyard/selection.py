@@ -392,7 +392,7 @@ def _cross_validated_importance(how: _Search, columns: list[str]) -> tuple[float
         folds = []
         for fold in jobs:
             folds.append(fold)
-            how.shown.update(1, status=f"{len(columns)} features")
+            how.shown.update(1, status=f"{len(columns)} column{'s' * (len(columns) != 1)}")
     score = float(np.mean([value for value, _ in folds]))
     return score, np.mean([found.importances_mean for _, found in folds], axis=0)
 
