@@ -12,25 +12,13 @@ from modelyard.runlog import list_runs
 
 #: The project: penguins (strings, missing values) through a ColumnTransformer pipeline.
 PACKAGE = """
+from conftest import penguins_pipeline
 from modelyard import Model
 from modelyard.data import DemoDataset
-from sklearn.compose import make_column_selector, make_column_transformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
 def build_model():
-    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    strings = make_pipeline(
-        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
-    )
-    columns = make_column_transformer(
-        (numbers, make_column_selector(dtype_include="number")),
-        (strings, make_column_selector(dtype_include=["object", "string"])),
-    )
-    return Model(make_pipeline(columns, LogisticRegression(max_iter=1000)))
+    return Model(penguins_pipeline())
 
 
 class Data(DemoDataset):
