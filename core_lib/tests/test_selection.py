@@ -255,3 +255,21 @@ def test_quiet_selection_shows_no_progress(penguins, monkeypatch, capsys):
     )
 
     assert capsys.readouterr().err == ""
+
+
+def test_a_restricted_model_scores_on_a_holdout_split_of_the_full_table(penguin_mass):
+    model = Model(penguin_mass_pipeline()).with_features(["species", "sex"])
+
+    result = model.score(penguin_mass, metrics=["rmse"])
+
+    assert model.schema.names == ["species", "sex"]
+    assert 0 < result.metrics["rmse"] < penguin_mass.y.std()
+
+
+def test_a_search_of_a_restricted_model_keeps_its_columns(penguin_mass):
+    model = Model(penguin_mass_pipeline()).with_features(["species", "sex"])
+
+    best, _ = model.gridsearch(penguin_mass, {"ridge__alpha": [0.1, 10.0]}, cv=2)
+
+    assert best.features == ["species", "sex"]
+    assert best.schema.names == ["species", "sex"]

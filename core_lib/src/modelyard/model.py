@@ -356,10 +356,13 @@ class Model:
     ) -> FeatureSelection:
         """Choose the features worth keeping; see :func:`modelyard.selection.select_features`.
 
-        ``method`` is ``"permutation"``, ``"rfecv"`` or ``"sequential"``. The
-        returned :class:`~modelyard.selection.FeatureSelection` holds the
-        selected names, the scores behind them, a plot, and ``.model()``: a
-        Model restricted to those features. The choice is recorded in the run log.
+        ``method`` is ``"permutation"``, ``"rfecv"`` or ``"sequential"``; any
+        pipeline works, a ``ColumnTransformer`` too, since the choice is among
+        the input columns of ``data``. The returned
+        :class:`~modelyard.selection.FeatureSelection` holds the selected
+        names, the scores behind them, a plot, and ``.model()``: this model
+        restricted to those columns (:meth:`with_features`). The choice is
+        recorded in the run log; ``quiet=True`` shows no progress.
         """
         from modelyard.selection import select_features
 
