@@ -192,6 +192,43 @@ def penguins():
     return demo_dataset("penguins")
 
 
+def penguin_mass_pipeline():
+    """A regression pipeline whose ColumnTransformer names its columns: Ridge on them."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    strings = make_pipeline(
+        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+    )
+    columns = make_column_transformer(
+        (numbers, ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "year"]),
+        (strings, ["species", "island", "sex"]),
+    )
+    return make_pipeline(columns, Ridge())
+
+
+@pytest.fixture(scope="session")
+def penguin_mass():
+    """palmerpenguins as a regression table: body_mass_g from the rest (strings, missing values);
+    the 2 rows without a mass are left out."""
+    import pandas as pd
+
+    from modelyard.data import Dataset
+
+    class PenguinMass(Dataset):
+        def load_training_data(self):
+            penguins = demo_dataset("penguins")
+            frame = pd.concat([penguins.x, penguins.y], axis=1).dropna(subset=["body_mass_g"])
+            return frame.drop(columns="body_mass_g"), frame["body_mass_g"]
+
+        def load_prediction_data(self):
+            return self.x
+
+    return PenguinMass()
+
+
 @pytest.fixture
 def train_penguins(penguins):
     """Train the penguins pipeline under the given contract options (ContractOptions' keys)."""

@@ -51,7 +51,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("data", ("data",)),
     ("results", ("result", "plots", "report")),
-    ("evaluation", ("evaluation",)),
+    # columns: restricted copies of an estimator (evaluation.fresh) for the model and selection
+    ("evaluation", ("evaluation", "columns")),
     ("store", ("store",)),
     ("model", ("model",)),
     ("workflows", ("search", "selection", "loading")),

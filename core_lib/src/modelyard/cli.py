@@ -17,6 +17,7 @@ Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
     modelyard search [--save-best]   the search of [tool.modelyard.search]; the top candidates
                                  (--save-best: save the best one as a new version)
     modelyard compare [FACTORY ...]  the candidate models of [tool.modelyard] compare, side by side
+    modelyard select METHOD      choose input columns (permutation, rfecv, sequential); --save
     modelyard release            build the project's package with its trained model, upload it
     modelyard sample [--rows N]  write a small sample of the training data for tests and CI
     modelyard monitor MODEL --current FILE [--output report.html] [--fail-on-drift]
@@ -103,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_runs_commands(commands)
     _add_search_command(commands)
     _add_compare_command(commands)
+    _add_select_command(commands)
     _add_release_command(commands)
     _add_sample_command(commands)
 
@@ -463,6 +465,84 @@ def _compare(args: argparse.Namespace) -> int:
     )
     print(f"{len(group)} candidates, best first by {group.metric}; {how}:")
     _print_table(rows, cut=(1, 2))
+    return 0
+
+
+def _add_select_command(commands: argparse._SubParsersAction) -> None:
+    from modelyard.selection import METHODS
+
+    select = commands.add_parser(
+        "select",
+        help="choose the input columns worth keeping; --save trains and saves a model on them",
+        description="Feature selection among the columns of the table, whatever the pipeline "
+        "does with them: permutation importance on the holdout split, recursive elimination "
+        "(rfecv) or forward selection (sequential) by cross-validation.",
+    )
+    select.add_argument("method", choices=METHODS, metavar="METHOD", help=", ".join(METHODS))
+    select.add_argument(
+        "--n-features",
+        type=int,
+        default=None,
+        metavar="N",
+        help="columns to keep (default: permutation every column that helps, rfecv the "
+        "best-scoring number, sequential half)",
+    )
+    select.add_argument(
+        "--cv", type=int, default=None, metavar="K", help="folds (default: the cv setting, else 5)"
+    )
+    select.add_argument(
+        "--metric", default=None, metavar="NAME", help="choose by this metric (default: the first)"
+    )
+    select.add_argument(
+        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
+    )
+    select.add_argument(
+        "--save",
+        action="store_true",
+        help="train the model on the selected columns on all data and save it as a new version",
+    )
+    _add_quiet_option(select)
+    select.set_defaults(handler=_select)
+
+
+def _select(args: argparse.Namespace) -> int:
+    from modelyard.project import project_store
+    from modelyard.runlog import check_writable
+
+    settings = load_settings(required=True)
+    model, data = build_model(settings), build_dataset(settings)
+    check_writable(settings.run_dir)  # before the long work, not after
+    if args.save:
+        project_store(settings).check_writable()
+    chosen = model.select_features(
+        data,
+        method=args.method,
+        n_features=args.n_features,
+        cv=args.cv,
+        metric=args.metric,
+        n_jobs=args.n_jobs,
+        settings=settings,
+        quiet=args.quiet,
+    )
+    evidence = {
+        "importance": lambda row: f"importance {row['importance']:.4f} ± {row['std']:.4f}",
+        "ranking": lambda row: f"rank {row['ranking']}",
+        "step": lambda row: f"added at step {row['step']}" if row["step"] else "not added",
+    }[chosen.evidence]
+    rows = [("feature", "kept", "evidence")]
+    for feature, row in chosen.scores.iterrows():
+        rows.append((str(feature), "yes" if row["selected"] else "no", evidence(row)))
+    _print_table(rows, cut=(0, 2))
+    where = "on the holdout split" if args.method == "permutation" else "cross-validated"
+    print(f"{chosen.metric} {chosen.score:.4f} {where}")
+    print(f"selected {len(chosen.selected)} of {len(chosen.scores)}: {', '.join(chosen.selected)}")
+    if chosen.run_record is not None:
+        print(f"run recorded in {_shown(chosen.run_record)}")
+    if args.save:
+        # the record is written after the version is published, as `modelyard train` does
+        restricted = chosen.model().train(data, record=False, settings=settings, quiet=args.quiet)
+        ref = restricted.save(settings=settings, quiet=args.quiet)
+        print(f"saved {_shown(ref.path)} (trained on the selected columns only)")
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from modelyard.artifact import FORMAT, ModelCard, library_versions, write_artifact
+from modelyard.columns import check_columns, restrict
 from modelyard.compiled import Compiled, compile_estimator, parity_rows
 from modelyard.config import Settings
 from modelyard.data import Dataset
@@ -81,6 +82,8 @@ class Model:
         origin: the run its parameters came from, kept in the model card
             (a search's best candidate: ``{"kind": "search", "run_id": ...}``); None
             for the project's own model.
+        features: the input columns this model reads from a dataset (set by
+            :meth:`with_features`); None reads every column.
     """
 
     def __init__(self, estimator: Any, name: str | None = None, *, task: str | None = None):
@@ -109,6 +112,7 @@ class Model:
         self.origin: dict[str, Any] | None = None
         self._train_record: Path | None = None
         self._pending_record: tuple[RunRecord, Path] | None = None
+        self.features: list[str] | None = None
 
     def __repr__(self) -> str:
         state = "trained" if self.is_trained else "untrained"
@@ -123,6 +127,44 @@ class Model:
     def is_classifier(self) -> bool:
         """Whether the model predicts classes."""
         return self.task == "classification"
+
+    def with_features(
+        self, columns: Sequence[str], *, all_columns: Sequence[str] | None = None
+    ) -> Model:
+        """A new, untrained Model reading only ``columns`` of the data (same name, task, contract).
+
+        Its estimator is a copy restricted to those input columns
+        (:func:`modelyard.columns.restrict`: a ``ColumnTransformer`` forgets the
+        others), and :meth:`train` and :meth:`score` take them from the full
+        table themselves, so ``model.with_features(cols).train(data)`` works on
+        the same dataset. Its schema, and so the saved model card and serving,
+        names only ``columns``: predict on ``X[columns]``.
+
+        Args:
+            columns: the input columns to keep, by name.
+            all_columns: the columns the estimator was built for (what a column
+                chosen by position refers to); by default this model's
+                :attr:`features`, else the trained schema's, else unchecked
+                until training.
+
+        Raises:
+            ModelyardError: an unknown column (naming the valid ones), or an
+                estimator whose columns cannot be restricted.
+        """
+        known = all_columns
+        if known is None:
+            known = self.features or (self.schema.names if self.schema is not None else None)
+        model = Model(restrict(self.estimator, columns, known), self.name, task=self.task)
+        model.contract = self.contract
+        model.features = list(columns)
+        return model
+
+    def _inputs(self, x: pd.DataFrame) -> pd.DataFrame:
+        """The columns of ``x`` this model reads: :attr:`features`, or all of them."""
+        if self.features is None:
+            return x
+        check_columns(self.features, list(x.columns))
+        return x[self.features]
 
     def resolve_name(self, settings: Settings) -> str:
         """The name to save and log under: this model's, else the project's, else the class's."""
@@ -185,9 +227,8 @@ class Model:
                 def fold_done(_: int, outcome: Any) -> None:
                     shown.update(1, status=f"last fold {first} {outcome[0][first]:.4f}")
 
-                (parts,) = run_candidates(
-                    [Candidate(name, self.estimator, {})], data, plan, self.task, on_fold=fold_done
-                )
+                candidate = Candidate(name, self.estimator, {}, columns=self.features)
+                (parts,) = run_candidates([candidate], data, plan, self.task, on_fold=fold_done)
                 self.result = fold_result(name, self.estimator, self.task, parts, plan, len(data.x))
             else:
                 self.result = self._holdout(data, plan, name, hashes, shown)
@@ -217,12 +258,13 @@ class Model:
     ) -> Result:
         split = plan.holdout
         assert split is not None
-        shown.update(0, status=f"fitting on {len(split.x_train):,} rows")
-        self._fit(split.x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
-        shown.update(1, status=f"measuring on {len(split.x_test):,} rows")
-        with estimator_errors(self.estimator, split.x_test, "measured"):
+        x_train, x_test = self._inputs(split.x_train), self._inputs(split.x_test)
+        shown.update(0, status=f"fitting on {len(x_train):,} rows")
+        self._fit(x_train, split.y_train, _split_fingerprint(hashes, data, split.x_train))
+        shown.update(1, status=f"measuring on {len(x_test):,} rows")
+        with estimator_errors(self.estimator, x_test, "measured"):
             values, predictions = measure(
-                plan.metrics, self.estimator, split.x_test, split.y_test, self.classes
+                plan.metrics, self.estimator, x_test, split.y_test, self.classes
             )
         result = Result(
             model_name=name,
@@ -258,11 +300,12 @@ class Model:
         """
         settings = settings or Settings()
         started = utc_now()
+        x = self._inputs(data.x)
         with Progress("train", 2, unit="steps", quiet=quiet, ticking=True) as shown:
-            shown.update(0, status=f"fitting on {len(data.x):,} rows")
-            self._fit(data.x, data.y)
+            shown.update(0, status=f"fitting on {len(x):,} rows")
+            self._fit(x, data.y)
             shown.update(1, status="sketching the training data for drift monitoring")
-            self._sketch(data)
+            self._sketch(x)
             shown.update(1, status="done")
         pending = self._make_record(
             "train", started, settings, data, fingerprint=self.data_fingerprint
@@ -275,10 +318,10 @@ class Model:
             self._pending_record = (pending, folder)
         return self
 
-    def _sketch(self, data: Dataset) -> None:
-        """The drift sketches of the training data and of the score run's held-out predictions."""
+    def _sketch(self, x: pd.DataFrame) -> None:
+        """The drift sketches of the training rows and of the score run's held-out predictions."""
         self.monitoring = training_profile(
-            data.x,
+            x,
             {f.name: f.kind for f in self.schema.features} if self.schema else None,
             self.task,
             self.estimator.predict,
@@ -347,10 +390,13 @@ class Model:
     ) -> FeatureSelection:
         """Choose the features worth keeping; see :func:`modelyard.selection.select_features`.
 
-        ``method`` is ``"permutation"``, ``"rfecv"`` or ``"sequential"``. The
-        returned :class:`~modelyard.selection.FeatureSelection` holds the
-        selected names, the scores behind them, a plot, and ``.model()``: a
-        Model restricted to those features. The choice is recorded in the run log.
+        ``method`` is ``"permutation"``, ``"rfecv"`` or ``"sequential"``; any
+        pipeline works, a ``ColumnTransformer`` too, since the choice is among
+        the input columns of ``data``. The returned
+        :class:`~modelyard.selection.FeatureSelection` holds the selected
+        names, the scores behind them, a plot, and ``.model()``: this model
+        restricted to those columns (:meth:`with_features`). The choice is
+        recorded in the run log; ``quiet=True`` shows no progress.
         """
         from modelyard.selection import select_features
 

@@ -274,7 +274,12 @@ def _search(
         default_cv=default_cv,
     )
     candidates = [
-        Candidate(_params_label(params), fresh(model.estimator).set_params(**params), params)
+        Candidate(
+            _params_label(params),
+            fresh(model.estimator).set_params(**params),
+            params,
+            columns=model.features,  # a model restricted by with_features reads only those
+        )
         for params in combos
     ]
     started = utc_now()
@@ -283,7 +288,7 @@ def _search(
     )
     group = ResultGroup(results)
     best = Model(fresh(model.estimator).set_params(**best_params), model.name, task=model.task)
-    best.contract = model.contract
+    best.contract, best.features = model.contract, model.features
     best.train(data, run_dir=run_dir, settings=settings, quiet=quiet)
     best.result = group.best
     options = {"search": kind, "space": _plain_space(space), "candidates": len(combos)}

@@ -1,26 +1,39 @@
-"""Feature selection: choose the features worth keeping, the same way in every project.
+"""Feature selection: choose the input columns worth keeping, whatever the pipeline does with them.
 
-Three methods, each from scikit-learn and each measured with the model's
-first metric:
+Selection chooses among the columns of the table (``data.x``), not among what a
+pipeline makes of them: a ``ColumnTransformer`` that one-hot encodes ``island``
+counts as one feature, ``island``. Every subset is tried with the model's
+estimator restricted to it (:func:`modelyard.columns.restrict`: a
+``ColumnTransformer`` forgets the dropped columns), so any pipeline works. Each
+method scores with the model's first metric (or ``metric``):
 
-* ``"permutation"``: fit on the training split, then shuffle each feature of
-  the held-out rows and keep the features whose shuffling lowers the score;
-* ``"rfecv"``: recursive feature elimination, dropping the weakest feature
-  (by coefficient or importance) while cross-validation says that does no harm
-  (or, with ``n_features``, until that many are left);
-* ``"sequential"``: forward selection, adding the feature that most improves
-  the cross-validated score (scikit-learn's ``cross_val_score`` per trial), until
-  ``n_features`` are chosen.
+* ``"permutation"``: fit on the training split (the holdout split
+  :meth:`Model.score <modelyard.model.Model.score>` uses), then shuffle each
+  input column of the held-out rows and keep the columns whose shuffling
+  lowers the score;
+* ``"rfecv"``: recursive elimination over input columns. The current set is
+  cross-validated on the engine's folds; on each held-out fold each column is
+  shuffled (permutation importance), and the column whose shuffling costs
+  least is dropped. Without ``n_features`` it goes down to one column and
+  keeps the best-scoring set (the fewer columns on a tie), with ``n_features``
+  it stops there. ``ranking`` is 1 for kept columns and higher for those
+  dropped earlier, as scikit-learn's ``RFECV`` reports it;
+* ``"sequential"``: forward selection, adding the column that most improves the
+  cross-validated score (the engine's :func:`~modelyard.evaluation.run_candidates`),
+  until ``n_features`` are chosen.
 
 :func:`select_features` returns a :class:`FeatureSelection` with the chosen
-names, the scores behind them, a plot, and :meth:`FeatureSelection.model`, a
-new Model whose pipeline starts by keeping only those columns (a scikit-learn
-``ColumnTransformer``, so it saves and loads like any other model). The choice
-is recorded in the run log (kind ``"select_features"``).
+names, the scores behind them, a plot, and :meth:`FeatureSelection.model`, the
+model restricted to them (:meth:`Model.with_features
+<modelyard.model.Model.with_features>`), to train on the same data. The choice
+is recorded in the run log (kind ``"select_features"``). Progress is shown on
+stderr (``quiet=True`` hides it).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from modelyard.columns import check_columns
 from modelyard.config import Settings
 from modelyard.data import Dataset
 from modelyard.evaluation import (
@@ -41,8 +55,10 @@ from modelyard.evaluation import (
     run_candidates,
 )
 from modelyard.exceptions import ModelyardError
+from modelyard.fitting import estimator_errors, estimator_label, fit_estimator
 from modelyard.metrics import check_metric_names, default_metrics, measure
 from modelyard.parallel import workers
+from modelyard.progress import Progress
 from modelyard.result import LOWER_IS_BETTER
 from modelyard.runlog import utc_now
 
@@ -55,9 +71,16 @@ if TYPE_CHECKING:
 METHODS = ("permutation", "rfecv", "sequential")
 
 #: modelyard metric names that scikit-learn knows by another scorer name. Those scorers
-#: are negated errors (higher is better); what selection reports is the error itself,
-#: as :attr:`Result.metrics <modelyard.result.Result.metrics>` does.
+#: are negated errors (higher is better), which is what permutation importance needs:
+#: a column whose shuffling raises the error has a positive importance.
 _SCORERS = {"rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
+
+#: Each method's evidence column in :attr:`FeatureSelection.scores`, and its plot label.
+EVIDENCE = {
+    "permutation": ("importance", "{change} in {metric} when shuffled"),
+    "rfecv": ("ranking", "Elimination rank (1 = kept)"),
+    "sequential": ("step", "Step added (0 = not added)"),
+}
 
 
 @dataclass(frozen=True)
@@ -66,13 +89,15 @@ class FeatureSelection:
 
     Attributes:
         method: ``"permutation"``, ``"rfecv"`` or ``"sequential"``.
-        selected: the kept feature names, in the data's column order.
-        scores: one row per feature: ``selected``, and the method's evidence
+        selected: the kept input columns, in the data's column order.
+        scores: one row per input column: ``selected``, and the method's evidence
             (``importance`` and ``std`` for permutation, ``ranking`` for rfecv
-            where 1 is kept, ``step`` for sequential: the order features were added).
+            where 1 is kept, ``step`` for sequential: the order columns were added).
         metric: the metric the choice was made with.
-        score: the score of the selected features (permutation: the fitted
-            model's held-out score; rfecv and sequential: the cross-validated score).
+        score: the score of the selected columns (permutation: the fitted
+            model's held-out score; rfecv and sequential: the cross-validated
+            score), as :attr:`Result.metrics <modelyard.result.Result.metrics>`
+            reports it (rmse and mae positive, lower is better).
         run_record: the run record written, if it was.
     """
 
@@ -86,38 +111,29 @@ class FeatureSelection:
 
     @property
     def dropped(self) -> list[str]:
-        """The features left out."""
+        """The input columns left out."""
         return [name for name in self.scores.index if name not in self.selected]
 
+    @property
+    def evidence(self) -> str:
+        """The column of :attr:`scores` that holds this method's evidence."""
+        return EVIDENCE[self.method][0]
+
     def model(self) -> Model:
-        """A new, untrained Model: the same estimator behind a selector of :attr:`selected`.
+        """A new, untrained Model reading only :attr:`selected`: ``source.with_features(selected)``.
 
-        The selector is a ``ColumnTransformer`` that keeps the selected columns
-        by name, so the model takes the same DataFrames as before.
+        Train it on the same data (``selection.model().train(data)``): it takes
+        the selected columns itself, and its schema (so its model card and
+        serving) names only them.
         """
-        from sklearn.compose import ColumnTransformer
-        from sklearn.pipeline import Pipeline
-
-        from modelyard.model import Model
-
-        keep = ColumnTransformer(
-            [("keep", "passthrough", list(self.selected))],
-            remainder="drop",
-            verbose_feature_names_out=False,
-        ).set_output(transform="pandas")
-        pipeline = Pipeline([("select", keep), ("model", fresh(self.source.estimator))])
-        return Model(pipeline, self.source.name, task=self.source.task)
+        return self.source.with_features(self.selected, all_columns=list(self.scores.index))
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
-        """One bar per feature of the method's evidence; kept features in the first colour."""
+        """One bar per input column of the method's evidence; kept ones in the first colour."""
         from modelyard.plots.style import colour, finish, new_axes
 
         change = "Rise" if self.metric in LOWER_IS_BETTER else "Drop"
-        column, label = {
-            "permutation": ("importance", f"{change} in {self.metric} when shuffled"),
-            "rfecv": ("ranking", "Elimination rank (1 = kept)"),
-            "sequential": ("step", "Step added (0 = not added)"),
-        }[self.method]
+        column, label = EVIDENCE[self.method]
         values = self.scores[column].to_numpy(dtype=float)
         rows = np.arange(len(values))
         ax = new_axes(ax)
@@ -126,7 +142,7 @@ class FeatureSelection:
         ax.set_yticks(rows, [str(name) for name in self.scores.index])
         ax.invert_yaxis()
         title = f"Feature selection ({self.method}): {len(self.selected)} of {len(values)} kept"
-        return finish(ax, title, label, "Feature")
+        return finish(ax, title, label.format(change=change, metric=self.metric), "Feature")
 
     def __str__(self) -> str:
         return (
@@ -149,15 +165,18 @@ def select_features(
     scheduler: str | None = None,
     run_dir: Path | str | None = None,
     settings: Settings | None = None,
+    quiet: bool = False,
 ) -> FeatureSelection:
-    """Choose features for ``model`` from ``data`` with ``method`` (see the module).
+    """Choose input columns for ``model`` from ``data`` with ``method`` (see the module).
 
     Args:
-        model: the model whose estimator is fitted (copies of it; it is left as is).
+        model: the model whose estimator is fitted (copies of it; it is left as
+            is). A model made by :meth:`~modelyard.model.Model.with_features`
+            chooses among its own columns.
         data: the training data.
         method: one of :data:`METHODS`.
         n_features: how many to keep; by default permutation keeps every
-            feature that helps, rfecv the number cross-validation likes best,
+            column that helps, rfecv the number cross-validation likes best,
             sequential half of them.
         metric: the metric to choose by; default the first configured metric,
             else ``accuracy`` or ``r2``.
@@ -165,64 +184,50 @@ def select_features(
         random_state: seed of the split, the folds and the shuffles.
         n_jobs: local processes (default: the ``n_jobs`` setting).
         scheduler: a Dask scheduler address (default: the ``scheduler`` setting).
-        n_repeats: permutation only: shuffles per feature.
+        n_repeats: permutation and rfecv: shuffles per column.
         run_dir: run folder (default: the ``run_dir`` setting).
         settings: plain data the caller resolved (the project layer passes the
             project's); the "settings" above are its fields, else
             :class:`~modelyard.config.Settings`' defaults. Nothing is read
             from ``pyproject.toml`` here.
+        quiet: show no progress (by default a bar on a terminal, a line every
+            few seconds elsewhere, counting fits or candidates).
     """
     if method not in METHODS:
         raise ModelyardError(
             f"unknown selection method {method!r}; choose from {', '.join(METHODS)}"
         )
     settings = settings or Settings()
-    fallback = "accuracy" if model.is_classifier else "r2"
-    name = metric or (settings.metrics[0] if settings.metrics else fallback)
-    check_metric_names([name])
-    scoring = _SCORERS.get(name, name)
-    from sklearn.metrics import get_scorer_names
-
-    if scoring not in get_scorer_names():
-        raise ModelyardError(
-            f"feature selection scores with scikit-learn scorers; {name!r} is not one. "
-            f"Use e.g. {', '.join(default_metrics(model.task)[:1])}"
-        )
-    columns = list(data.x.columns)
-    if n_features is not None and (
-        isinstance(n_features, bool)
-        or not isinstance(n_features, int)
-        or not 1 <= n_features < len(columns)
-    ):
-        raise ModelyardError(
-            f"n_features must be a whole number from 1 to {len(columns) - 1} "
-            f"(the data has {len(columns)} features), not {n_features!r}"
-        )
+    name, scoring = _metric(model, metric, settings)
+    columns = _columns(model, data)
+    _check_n_features(n_features, columns)
     folds = check_cv(cv if cv is not None else (settings.cv or 5), holdout=False)
     seed = settings.random_state if random_state is None else random_state
     started = utc_now()
     chooser = {"permutation": _permutation, "rfecv": _rfecv, "sequential": _sequential}[method]
     jobs = settings.n_jobs if n_jobs is None else n_jobs
     with workers(jobs, scheduler or settings.scheduler) as jobs:
-        scores, score = chooser(
-            model,
+        plan = resolve_plan(
             data,
-            metric=name,
-            scoring=scoring,
-            n_features=n_features,
-            folds=folds,
-            seed=seed,
+            model.task,
+            metrics=[name],
+            cv=0 if method == "permutation" else folds,
+            random_state=seed,
             n_jobs=jobs,
-            n_repeats=n_repeats,
             test_size=settings.test_size,
         )
+        total, unit = _work(method, len(columns), n_features, len(plan.splits))
+        with Progress(f"{method} selection", total, unit=unit, quiet=quiet) as shown:
+            scores, score = chooser(
+                _Search(model, data, columns, plan, scoring, n_repeats, shown), n_features
+            )
     selected = [c for c in columns if scores.loc[c, "selected"]]
     record = make_record(
         "select_features",
         started,
         data,
         model_name=model.resolve_name(settings),
-        estimator=type(model.estimator).__name__,
+        estimator=estimator_label(model.estimator),
         root=settings.root,
         metrics={name: score},
         options={
@@ -239,150 +244,244 @@ def select_features(
     return FeatureSelection(method, selected, scores, name, score, model, record_path)
 
 
-def _plan(model: Model, data: Dataset, how: dict[str, Any]) -> Plan:
-    """The engine's folds for ``how``: the same ones :meth:`Model.score` with ``cv`` makes."""
-    return resolve_plan(
-        data,
-        model.task,
-        metrics=[how["metric"]],
-        cv=how["folds"],
-        random_state=how["seed"],
-        n_jobs=how["n_jobs"],
+def _metric(model: Model, metric: str | None, settings: Settings) -> tuple[str, str]:
+    """The metric to choose by and its scikit-learn scorer name (what shuffles are scored by)."""
+    fallback = "accuracy" if model.is_classifier else "r2"
+    name = metric or (settings.metrics[0] if settings.metrics else fallback)
+    check_metric_names([name])
+    scoring = _SCORERS.get(name, name)
+    from sklearn.metrics import get_scorer_names
+
+    if scoring not in get_scorer_names():
+        raise ModelyardError(
+            f"feature selection scores with scikit-learn scorers; {name!r} is not one. "
+            f"Use e.g. {', '.join(default_metrics(model.task)[:1])}"
+        )
+    return name, scoring
+
+
+def _columns(model: Model, data: Dataset) -> list[str]:
+    """The input columns to choose among: the model's own (with_features), else the data's."""
+    everything = [str(c) for c in data.x.columns]
+    return everything if model.features is None else check_columns(model.features, everything)
+
+
+def _check_n_features(n_features: Any, columns: list[str]) -> None:
+    if n_features is not None and (
+        isinstance(n_features, bool)
+        or not isinstance(n_features, int)
+        or not 1 <= n_features < len(columns)
+    ):
+        raise ModelyardError(
+            f"n_features must be a whole number from 1 to {len(columns) - 1} "
+            f"(the data has {len(columns)} features), not {n_features!r}"
+        )
+
+
+def _work(method: str, columns: int, n_features: int | None, splits: int) -> tuple[int, str]:
+    """How much the method will do, and in what unit: what its progress counts."""
+    if method == "permutation":
+        return 1, "fits"
+    if method == "rfecv":  # one set per size, from all columns down to the target
+        return (columns - (n_features or 1) + 1) * splits, "fits"
+    steps = n_features or max(columns // 2, 1)
+    return sum(columns - step for step in range(steps)), "candidates"
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What every method works with: the model, the data, the columns, the plan, the progress."""
+
+    model: Model
+    data: Dataset
+    columns: list[str]
+    plan: Plan
+    scoring: str
+    n_repeats: int
+    shown: Progress
+
+    @property
+    def metric(self) -> str:
+        return self.plan.metrics[0]
+
+    @property
+    def best(self) -> Callable[[Any], Any]:
+        """``np.nanargmin`` for errors, ``np.nanargmax`` otherwise: the index of the best score."""
+        return np.nanargmin if self.metric in LOWER_IS_BETTER else np.nanargmax
+
+    @property
+    def shuffles(self) -> _Shuffles:
+        return _Shuffles(
+            self.metric,
+            self.scoring,
+            self.n_repeats,
+            self.plan.random_state,
+            self.model.is_classifier,
+        )
+
+    def restricted(self, columns: list[str]) -> Any:
+        """The model's estimator restricted to ``columns``."""
+        return self.model.with_features(columns, all_columns=self.columns).estimator
+
+    def frame(self, values: dict[str, Any]) -> pd.DataFrame:
+        return pd.DataFrame(values, index=pd.Index(self.columns, name="feature"))
+
+
+@dataclass(frozen=True)
+class _Shuffles:
+    """How one fold is measured and shuffled: plain data, sent to the processes that fit."""
+
+    metric: str
+    scoring: str
+    n_repeats: int
+    seed: int
+    is_classifier: bool
+
+
+def _permutation(how: _Search, n_features: int | None) -> tuple[pd.DataFrame, float]:
+    ((train, test),) = how.plan.splits
+    x = how.data.x[how.columns]
+    # One fit, run here: the shuffles of the held-out rows are what runs in parallel.
+    value, found = _fold_evidence(
+        how.shuffles, how.model.estimator, x, how.data.y, (train, test), how.plan.n_jobs
     )
-
-
-def _better(metric: str) -> Any:
-    """``np.argmin`` for errors, ``np.argmax`` otherwise: the index of the best score."""
-    return np.argmin if metric in LOWER_IS_BETTER else np.argmax
-
-
-def _permutation(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float]:
-    from sklearn.inspection import permutation_importance
-
-    split = data.split(
-        test_size=how["test_size"], random_state=how["seed"], stratify=model.is_classifier
-    )
-    fitted = fresh(model.estimator).fit(split.x_train, split.y_train)
-    found = permutation_importance(
-        fitted,
-        split.x_test,
-        split.y_test,
-        scoring=how["scoring"],
-        n_repeats=how["n_repeats"],
-        random_state=how["seed"],
-        n_jobs=how["n_jobs"],
-    )
-    scores = pd.DataFrame(
-        {"importance": found.importances_mean, "std": found.importances_std},
-        index=pd.Index(data.x.columns, name="feature"),
-    )
+    how.shown.update(1)
+    scores = how.frame({"importance": found.importances_mean, "std": found.importances_std})
     order = scores["importance"].sort_values(ascending=False, kind="stable").index
     helps = scores.index[scores["importance"] > 0]
-    keep = order[: how["n_features"]] if how["n_features"] else helps
-    # Nothing helps on this split: keep the single most useful feature rather than none.
+    keep = order[:n_features] if n_features else helps
+    # Nothing helps on this split: keep the single most useful column rather than none.
     scores["selected"] = scores.index.isin(keep if len(keep) else order[:1])
-    classes = getattr(fitted, "classes_", None) if model.is_classifier else None
-    values, _ = measure(
-        [how["metric"]],
-        fitted,
-        split.x_test,
-        split.y_test,
-        np.asarray(classes).tolist() if classes is not None else None,
-    )
-    return scores, float(values[how["metric"]])
+    return scores, value
 
 
-def _rfecv(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float]:
-    from sklearn.feature_selection import RFE, RFECV
-
-    plan = _plan(model, data, how)
-    if how["n_features"]:
-        # The number is given: eliminate down to it, then cross-validate what is left.
-        selector = RFE(
-            model.estimator,
-            n_features_to_select=how["n_features"],
-            importance_getter=final_step_importances,
-        )
+def _rfecv(how: _Search, n_features: int | None) -> tuple[pd.DataFrame, float]:
+    current, removed = list(how.columns), []
+    history: list[tuple[list[str], float]] = []
+    while True:
+        score, importance = _cross_validated_importance(how, current)
+        history.append((list(current), score))
+        if len(current) == (n_features or 1):
+            break
+        # The weakest column costs least when shuffled; a tie drops the later column.
+        weakest = len(current) - 1 - int(np.argmin(importance[::-1]))
+        removed.append(current.pop(weakest))
+    if n_features:
+        chosen = len(history) - 1
     else:
-        selector = RFECV(
-            model.estimator,
-            cv=plan.splits,
-            scoring=how["scoring"],
-            importance_getter=final_step_importances,
-            n_jobs=how["n_jobs"],
+        values = np.array([score for _, score in history])
+        # The best score; on a tie the later set, which has fewer columns.
+        chosen = len(values) - 1 - int(how.best(values[::-1]))
+    kept, score = history[chosen]
+    ranks = {name: chosen - position + 1 for position, name in enumerate(removed[:chosen])}
+    scores = how.frame({"ranking": [ranks.get(c, 1) for c in how.columns]})
+    scores["selected"] = scores.index.isin(kept)
+    return scores, score
+
+
+def _cross_validated_importance(how: _Search, columns: list[str]) -> tuple[float, np.ndarray]:
+    """The mean score of ``columns`` over the plan's folds, and each column's mean importance."""
+    from joblib import Parallel, delayed
+
+    estimator, x = how.restricted(columns), how.data.x[columns]
+    with workers(how.plan.n_jobs, how.plan.scheduler) as n_jobs:
+        jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_fold_evidence)(how.shuffles, estimator, x, how.data.y, split, 1)
+            for split in how.plan.splits
         )
-    _fit_selector(selector, data, "rfecv")
-    scores = pd.DataFrame(
-        {"ranking": selector.ranking_, "selected": selector.support_},
-        index=pd.Index(data.x.columns, name="feature"),
-    )
-    if how["n_features"]:
-        kept = [c for c in data.x.columns if scores.loc[c, "selected"]]
-        return scores, _cv_scores(model, data, [kept], plan)[0]
-    # cv_results_ has one entry per number of features, from one feature up; a negated
-    # error scorer (neg_root_mean_squared_error) is turned back into the error.
-    sign = -1 if how["metric"] in _SCORERS else 1
-    return scores, sign * float(selector.cv_results_["mean_test_score"][selector.n_features_ - 1])
+        folds = []
+        for fold in jobs:
+            folds.append(fold)
+            how.shown.update(1, status=f"{len(columns)} column{'s' * (len(columns) != 1)}")
+    score = float(np.mean([value for value, _ in folds]))
+    return score, np.mean([found.importances_mean for _, found in folds], axis=0)
 
 
-def _sequential(model: Model, data: Dataset, **how: Any) -> tuple[pd.DataFrame, float]:
-    plan = _plan(model, data, how)
-    best = _better(how["metric"])
-    columns = list(data.x.columns)
+def _fold_evidence(
+    how: _Shuffles,
+    estimator: Any,
+    x: pd.DataFrame,
+    y: pd.Series,
+    split: tuple[np.ndarray, np.ndarray],
+    jobs: int,
+) -> tuple[float, Any]:
+    """Fit a fresh copy on a split's training rows; its score on the rest and the shuffles' cost.
+
+    The score is measured as :meth:`Model.score <modelyard.model.Model.score>`
+    measures a fold; the importances are scikit-learn's permutation importances
+    of ``x``'s columns on the held-out rows, ``jobs`` processes shuffling.
+    """
+    from sklearn.inspection import permutation_importance
+
+    train, test = split
+    fitted = fit_estimator(fresh(estimator), x.iloc[train], y.iloc[train])
+    classes = getattr(fitted, "classes_", None) if how.is_classifier else None
+    held_out, truth = x.iloc[test], y.iloc[test]
+    with estimator_errors(fitted, held_out, "measured"):
+        values, _ = measure(
+            [how.metric],
+            fitted,
+            held_out,
+            truth,
+            np.asarray(classes).tolist() if classes is not None else None,
+        )
+        found = permutation_importance(
+            fitted,
+            held_out,
+            truth,
+            scoring=how.scoring,
+            n_repeats=how.n_repeats,
+            random_state=how.seed,
+            n_jobs=jobs,
+        )
+    return float(values[how.metric]), found
+
+
+def _sequential(how: _Search, n_features: int | None) -> tuple[pd.DataFrame, float]:
+    columns = how.columns
     chosen: list[str] = []
-    best_score = float("nan")
-    # Forward selection one feature at a time, so the order features were added is known;
+    best_score = math.nan
+    # Forward selection one column at a time, so the order columns were added is known;
     # a tie goes to the earlier column, so the choice does not depend on where fits ran.
-    for _ in range(how["n_features"] or max(len(columns) // 2, 1)):
+    for _ in range(n_features or max(len(columns) // 2, 1)):
         remaining = [c for c in columns if c not in chosen]
-        trials = _cv_scores(model, data, [[*chosen, c] for c in remaining], plan)
-        pick = int(best(trials))
+        trials = _cv_scores(how, [[*chosen, c] for c in remaining])
+        if np.isnan(trials).all():
+            raise ModelyardError(
+                f"no column could be added to {', '.join(chosen) or 'none'}: the pipeline reads "
+                "none of them; check its ColumnTransformer"
+            )
+        pick = int(how.best(trials))
         chosen.append(remaining[pick])
-        best_score = trials[pick]
+        best_score = float(trials[pick])
     steps = {name: step for step, name in enumerate(chosen, 1)}
-    scores = pd.DataFrame(
-        {"step": [steps.get(c, 0) for c in columns], "selected": [c in steps for c in columns]},
-        index=pd.Index(columns, name="feature"),
-    )
+    scores = how.frame({"step": [steps.get(c, 0) for c in columns]})
+    scores["selected"] = scores.index.isin(list(steps))
     return scores, best_score
 
 
-def _cv_scores(
-    model: Model, data: Dataset, feature_sets: list[list[str]], plan: Plan
-) -> list[float]:
-    """The engine's cross-validated score of ``model`` on each set of features, in order."""
-    candidates = [
-        Candidate(", ".join(features), model.estimator, {}, columns=list(features))
-        for features in feature_sets
-    ]
-    outcomes = run_candidates(candidates, data, plan, model.task)
-    metric = plan.metrics[0]
-    return [float(np.mean([values[metric] for values, *_ in parts])) for parts in outcomes]
+def _cv_scores(how: _Search, sets: list[list[str]]) -> np.ndarray:
+    """The engine's cross-validated score of each set of columns, in order.
 
-
-def _fit_selector(selector: Any, data: Dataset, method: str) -> None:
-    try:
-        selector.fit(data.x, data.y)
-    except (ValueError, TypeError, AttributeError) as error:
-        reason = str(error).strip().split("\n")[0]
-        raise ModelyardError(
-            f"{method} could not run on this model and data: {reason}. It needs numeric "
-            "features and an estimator with coef_ or feature_importances_ (rfecv); try "
-            "method='permutation'"
-        ) from error
-
-
-def final_step_importances(estimator: Any) -> np.ndarray:
-    """The absolute coefficients or importances of ``estimator`` (a pipeline's last step).
-
-    RFECV ranks features by this; with several classes, coefficients are
-    summed over classes.
+    A set the pipeline cannot read (its ColumnTransformer names none of them) is
+    NaN: never the best, and counted as done.
     """
-    step = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    values = getattr(step, "feature_importances_", None)
-    if values is None:
-        values = getattr(step, "coef_", None)
-    if values is None:
-        raise ValueError(f"{type(step).__name__} has neither coef_ nor feature_importances_")
-    values = np.abs(np.asarray(values, dtype=float))
-    return values.sum(axis=0) if values.ndim == 2 else values
+    candidates, places = [], []
+    for place, columns in enumerate(sets):
+        try:
+            estimator = how.restricted(columns)
+        except ModelyardError:
+            how.shown.update(1)
+            continue
+        candidates.append(Candidate(", ".join(columns), estimator, {}, columns=list(columns)))
+        places.append(place)
+    metric = how.metric
+    scores = np.full(len(sets), np.nan)
+
+    def done(index: int, parts: list[Any]) -> None:
+        scores[places[index]] = np.mean([values[metric] for values, *_ in parts])
+        shown = scores[~np.isnan(scores)]
+        how.shown.update(1, status=f"best {metric} {shown[how.best(shown)]:.4f}")
+
+    run_candidates(candidates, how.data, how.plan, how.model.task, on_done=done)
+    return scores
