@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from modelyard import __version__, env
-from modelyard.config import load_settings
+from modelyard.config import REPORT_CHOICES, load_settings
 from modelyard.exceptions import ModelyardError
 from modelyard.project import build_dataset, build_model, model_name
 from modelyard.result import Result
@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="K",
         help="cross-validate over K folds instead (default: the cv setting, else a holdout)",
+    )
+    score.add_argument(
+        "--report",
+        choices=REPORT_CHOICES,
+        default=None,
+        help="the HTML report: fast (costly plots on a bounded sample), full (every row) "
+        "or none (default: the report setting, else fast)",
     )
     score.set_defaults(handler=_score)
 
@@ -264,7 +271,10 @@ def _score(args: argparse.Namespace) -> int:
     _print_result(result)
     if result.run_record is not None:
         print(f"run recorded in {_shown(settings.run_dir)}")
-    _write_report(result, settings.run_dir)
+    mode = args.report or settings.report
+    if mode != "none":
+        quiet = getattr(args, "quiet", False)
+        _write_report(result, settings.run_dir, mode=mode, n_jobs=settings.n_jobs, quiet=quiet)
     return 0
 
 
@@ -531,12 +541,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(result: Result, run_dir: Path) -> None:
+def _write_report(result: Result, run_dir: Path, *, mode: str, n_jobs: int, quiet: bool) -> None:
     """Write the run's HTML report beside its record; like the record, never fail the run."""
     from modelyard.report import default_report_path
 
     try:
-        path = result.report(default_report_path(result, run_dir))
+        path = result.report(
+            default_report_path(result, run_dir), mode=mode, n_jobs=n_jobs, quiet=quiet
+        )
     except ModelyardError as error:
         print(f"modelyard: warning: report not written: {error}", file=sys.stderr)
         return

@@ -76,6 +76,9 @@ class Settings:
             (the ``dataset`` class) or ``sample`` (the committed CSV at ``sample``); CI
             sets ``MODELYARD_DATA=sample`` (see :mod:`modelyard.data.sample`).
         sample: the CSV file ``modelyard sample`` writes and ``data = "sample"`` reads.
+        report: the HTML report ``modelyard score`` writes: ``fast`` (costly plots
+            on a bounded sample), ``full`` (on every row) or ``none`` (no report);
+            see :mod:`modelyard.report`.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -99,6 +102,7 @@ class Settings:
     trust: tuple[str, ...] = ()
     data: str = "full"
     sample: Path = Path("data/sample.csv")
+    report: str = "fast"
 
     @property
     def store_url(self) -> str:
@@ -428,6 +432,15 @@ def _data_choice(value: Any) -> str:
 
 #: The values of the ``data`` setting.
 DATA_CHOICES = ("full", "sample")
+#: The values of the ``report`` setting (and of ``modelyard score --report``).
+REPORT_CHOICES = ("fast", "full", "none")
+
+
+def _report_choice(value: Any) -> str:
+    text = _text(value).strip().lower()
+    if text not in REPORT_CHOICES:
+        raise ValueError
+    return text
 
 
 def _search_values(values: Any, *, random: bool) -> bool:
@@ -492,6 +505,10 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "scheduler": (_text, "a Dask scheduler address such as tcp://127.0.0.1:8786"),
     "data": (_data_choice, "full (the dataset class) or sample (the committed sample file)"),
     "sample": (lambda v: Path(_text(v)), "a CSV file path"),
+    "report": (
+        _report_choice,
+        "fast (costly plots on a bounded sample), full (on every row) or none (no report)",
+    ),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
     "monitoring": (
         lambda v: _monitoring_table(v),
