@@ -185,9 +185,7 @@ def test_each_bad_value_names_the_key_and_what_it_allows(project, line, message)
         load_settings()
 
 
-def test_the_report_setting_is_fast_unless_the_project_or_environment_says(
-    project, monkeypatch
-):
+def test_the_report_setting_is_fast_unless_the_project_or_environment_says(project, monkeypatch):
     project('report = "full"\n')
     assert load_settings().report == "full"
 

@@ -160,6 +160,7 @@ def render_report(
 
     ``mode``, ``n_jobs``, ``max_rows`` and ``quiet`` are as :func:`write_report` takes them.
     """
+    _check_mode(mode)
     plots = list(plots)
     samples = {s.plot: s for s in report_samples(result, plots, mode=mode, max_rows=max_rows)}
     figures, failures = [], []
@@ -275,8 +276,7 @@ def plot_options(
     name: str, *, mode: str = "fast", n_jobs: int = 1, max_rows: int | None = None
 ) -> dict[str, Any]:
     """The options the report draws plot ``name`` with in ``mode`` (see :func:`write_report`)."""
-    if mode not in REPORT_MODES:
-        raise ModelyardError(f"report mode {mode!r} is unknown; choose {' or '.join(REPORT_MODES)}")
+    _check_mode(mode)
     spec = _plots()[name]
     options = dict(spec.report_options)
     sampling = spec.sampling
@@ -289,6 +289,11 @@ def plot_options(
     if sampling.parallel:
         options["n_jobs"] = n_jobs
     return options
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in REPORT_MODES:
+        raise ModelyardError(f"report mode {mode!r} is unknown; choose {' or '.join(REPORT_MODES)}")
 
 
 def report_samples(

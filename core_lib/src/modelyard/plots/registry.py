@@ -492,6 +492,7 @@ for _spec in (
         "Permutation importance (test split)",
         _permutation_importance,
         needs=frozenset({"estimator", "data"}),
+        report_options={"n_repeats": 5},
         sampling=Sampling("test", {"max_rows": FAST_ROWS, "n_repeats": 3}, parallel=True),
     ),
     PlotSpec(
