@@ -59,8 +59,8 @@ figure { margin: 0; } figure img { max-width: 100%; }
 figcaption { color: #666; font-size: 0.9em; }
 """
 
-#: How a report computes its costly plots: ``fast`` on a bounded sample with fewer
-#: points, ``full`` on every row.
+#: The ways a report computes its costly plots (``fast`` on a bounded sample with
+#: fewer points, ``full`` on every row).
 REPORT_MODES = ("fast", "full")
 
 
