@@ -25,7 +25,7 @@ from harness import BENCHMARKS, machine, markdown_rows, versions
 
 # The order of the table: from the data scientist's loop to the deployed image.
 ORDER = ("lifecycle", "persistence", "startup", "serving", "load", "batch", "monitoring")
-ORDER += ("monitoring-cost", "search", "image")
+ORDER += ("monitoring-cost", "search", "report", "image")
 #: Parts whose script is not ``<name>/bench.py``.
 SCRIPTS = {"monitoring-cost": BENCHMARKS / "monitoring" / "serving_cost.py"}
 RESULTS = BENCHMARKS / "results"

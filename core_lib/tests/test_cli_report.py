@@ -31,3 +31,24 @@ def test_a_report_that_cannot_be_written_warns_and_keeps_the_scores(
     captured = capsys.readouterr()
     assert "accuracy" in captured.out
     assert "modelyard: warning: report not written: cannot write the report to" in captured.err
+
+
+def test_score_with_report_none_writes_no_report(report_project, capsys):
+    assert main(["score", "--report", "none"]) == 0
+
+    assert not list((report_project / "runs").glob("*.html"))
+    assert "report written" not in capsys.readouterr().out
+
+
+def test_the_report_setting_chooses_the_report_and_the_flag_overrides_it(report_project):
+    with (report_project / "pyproject.toml").open("a") as file:
+        file.write('report = "none"\n')
+
+    assert main(["score"]) == 0
+    assert not list((report_project / "runs").glob("*.html"))
+
+    assert main(["score", "--report", "full"]) == 0
+    (report,) = (report_project / "runs").glob("*.html")
+    assert '<tr id="sample-learning_curve"><th>learning_curve</th><td class="num">569<' in (
+        report.read_text()
+    )

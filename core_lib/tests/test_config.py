@@ -124,7 +124,7 @@ def test_every_key_has_a_documented_default(workdir):
         "monitoring",
         "nullable", "unseen_category", "out_of_range",
         "trust",
-        "data", "sample",
+        "data", "sample", "report",
     }  # fmt: skip
 
 
@@ -176,6 +176,7 @@ def test_model_dir_and_store_together_are_refused(project):
         ('metrics = "acuracy"', r"metrics = 'acuracy' is invalid; .*from: accuracy, roc_auc"),
         ("metrics = [1, 2]", r"metrics = \[1, 2\] is invalid"),
         ('model = ["a"]', r"model = \['a'\] is invalid; it must be 'module:attribute'"),
+        ('report = "quick"', r"report = 'quick' is invalid; it must be fast .*, full .* or none"),
     ],
 )
 def test_each_bad_value_names_the_key_and_what_it_allows(project, line, message):
@@ -183,6 +184,14 @@ def test_each_bad_value_names_the_key_and_what_it_allows(project, line, message)
 
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+def test_the_report_setting_is_fast_unless_the_project_or_environment_says(project, monkeypatch):
+    project('report = "full"\n')
+    assert load_settings().report == "full"
+
+    monkeypatch.setenv("MODELYARD_REPORT", "none")
+    assert load_settings().report == "none"
 
 
 def test_a_bad_environment_value_is_named_like_one_in_the_file(project, monkeypatch):

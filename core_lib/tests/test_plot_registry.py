@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from modelyard.exceptions import PlotError
@@ -63,3 +64,32 @@ def test_the_report_titles_and_options_are_read_from_the_registry(test_rows_plot
 
     assert report.PLOT_TITLES["test_rows"] == "Rows in the test split"
     assert report.REPORT_OPTIONS["learning_curve"] == {"cv": 3}
+
+
+def test_a_sample_of_labelled_rows_keeps_each_class_share_and_its_order():
+    labels = np.array([0] * 900 + [1] * 100)
+
+    positions = registry.sample_positions(labels, 100, stratify=True)
+
+    assert len(positions) == 100
+    assert list(positions) == sorted(positions)
+    assert np.bincount(labels[positions]).tolist() == [90, 10]
+
+
+def test_a_sample_is_the_same_rows_every_time():
+    labels = np.arange(1000) % 3
+
+    first = registry.sample_positions(labels, 50, stratify=False)
+
+    assert list(registry.sample_positions(labels, 50, stratify=False)) == list(first)
+
+
+def test_rows_within_the_bound_are_all_kept():
+    assert list(registry.sample_positions(np.zeros(5), 10, stratify=True)) == [0, 1, 2, 3, 4]
+
+
+def test_fewer_parameter_values_keep_both_ends_of_the_range():
+    depths = registry.VALIDATION_PARAMS["max_depth"]
+
+    assert registry.spread(depths, 4) == [1, 3, 6, 12]
+    assert registry.spread(depths, None) == depths

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge
@@ -40,3 +42,50 @@ def test_an_unknown_parameter_is_named_with_the_choices(regression_data):
         plot_validation_curve(
             Ridge(), regression_data.x, regression_data.y, param_name="alhpa", param_range=[1]
         )
+
+
+def test_a_pipeline_parameters_title_fits_the_report_figure(regression_data):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from modelyard.plots.style import FIGSIZE
+
+    forest = make_pipeline(StandardScaler(), RandomForestRegressor(n_estimators=3, random_state=0))
+    figure = Figure(figsize=FIGSIZE, layout="constrained")  # as the report draws it
+    FigureCanvasAgg(figure)
+    ax = plot_validation_curve(
+        forest,
+        regression_data.x,
+        regression_data.y,
+        param_name="randomforestregressor__max_depth",
+        param_range=[1, 3, 6, 12],
+        cv=3,
+        ax=figure.subplots(),
+    )
+    figure.savefig(io.BytesIO(), format="png", dpi=100)  # lays the figure out as the report does
+    renderer = figure.canvas.get_renderer()
+
+    page = figure.bbox
+    for text in (ax.title, ax.xaxis.label):
+        box = text.get_window_extent(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
+    assert ax.get_title() == "Validation curve: max_depth"
+
+
+def test_the_curves_refit_in_the_processes_they_are_given(regression_data, monkeypatch):
+    import sklearn.model_selection
+
+    seen = []
+    real = sklearn.model_selection.learning_curve
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["n_jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sklearn.model_selection, "learning_curve", spy)
+    plot_learning_curve(Ridge(), regression_data.x, regression_data.y, cv=3, n_jobs=2)
+
+    assert seen == [2]

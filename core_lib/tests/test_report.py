@@ -16,15 +16,19 @@ DATA_PLOTS = ["target_association", "missing_data"]
 
 
 class Report(HTMLParser):
-    """What a report holds: its images by figure id, table cells, and every URL it names."""
+    """What a report holds: its images and captions by figure id, table cells, every URL it
+    names, and the rows of its "how each plot was computed" table by plot."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.images: dict[str, str] = {}
+        self.captions: dict[str, str] = {}
         self.cells: list[str] = []
         self.urls: list[str] = []
+        self.samples: dict[str, list[str]] = {}
         self._figure: str | None = None
-        self._in_cell = False
+        self._sample: str | None = None
+        self._in_cell = self._in_caption = False
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -33,15 +37,27 @@ class Report(HTMLParser):
             self._figure = attrs["id"]
         if tag == "img":
             self.images[self._figure] = attrs["src"]
+        if tag == "tr" and (attrs.get("id") or "").startswith("sample-"):
+            self._sample = attrs["id"].removeprefix("sample-")
+            self.samples[self._sample] = []
+        if tag == "td" and self._sample is not None:
+            self.samples[self._sample].append("")
         self.urls += [attrs[a] for a in ("src", "href") if a in attrs]
         self._in_cell = tag in ("td", "th")
+        self._in_caption = tag == "figcaption"
 
     def handle_data(self, data):
         if self._in_cell:
             self.cells.append(data)
+            if self._sample is not None and self.samples[self._sample]:
+                self.samples[self._sample][-1] = data
+        if self._in_caption:
+            self.captions[self._figure] = data
 
     def handle_endtag(self, tag):
-        self._in_cell = False
+        self._in_cell = self._in_caption = False
+        if tag == "tr":
+            self._sample = None
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +129,10 @@ def test_the_model_card_summary_names_estimator_features_rows_and_versions(
 def test_plots_that_do_not_fit_are_listed_with_the_reason(no_proba_result, tmp_path):
     text = no_proba_result.report(tmp_path / "r.html").read_text()
 
-    assert "roc_curve needs predicted probabilities and Pipeline has no predict_proba" in text
+    assert (
+        "roc_curve needs predicted probabilities and Pipeline(... RidgeClassifier) "
+        "has no predict_proba" in text
+    )
     assert 'id="confusion_matrix"' in text
 
 
@@ -190,3 +209,52 @@ def test_a_cross_validated_report_shows_mean_and_spread_and_the_out_of_fold_plot
     r2 = f"{result.metrics['r2']:.4f} ± {result.std['r2']:.4f}"
     assert report.cells[report.cells.index("r2") + 1] == r2
     assert f"3-fold cross-validation over {len(regression_data.x)} rows" in report.cells
+
+
+# -- the costly plots: fast (a stated sample) and full ---------------------------------
+
+
+def test_the_report_records_the_rows_each_costly_plot_used(binary_result, tmp_path):
+    of_all = binary_result.n_train + binary_result.n_test
+    path = binary_result.report(tmp_path / "r.html", max_rows=120)
+
+    samples = Report(path.read_text()).samples
+
+    # rows used, of rows, folds, repeats
+    assert samples == {
+        "calibration_curve": ["120", str(binary_result.n_test), "", ""],
+        "permutation_importance": ["120", str(binary_result.n_test), "", "3"],
+        "learning_curve": ["120", str(of_all), "3", ""],
+        "validation_curve": ["120", str(of_all), "3", ""],
+    }
+
+
+def test_each_sampled_plot_says_its_sample_in_its_caption(binary_result, tmp_path):
+    path = binary_result.report(tmp_path / "r.html", plots=["learning_curve"], max_rows=120)
+
+    caption = Report(path.read_text()).captions["learning_curve"]
+
+    of_all = binary_result.n_train + binary_result.n_test
+    assert caption == f"Learning curve, on 120 of {of_all} rows, 3 folds"
+
+
+def test_the_full_report_computes_every_costly_plot_on_every_row(binary_result, tmp_path):
+    plots = ["permutation_importance", "learning_curve"]
+    path = binary_result.report(tmp_path / "r.html", plots=plots, mode="full", max_rows=120)
+
+    samples = Report(path.read_text()).samples
+
+    of_all = binary_result.n_train + binary_result.n_test
+    assert samples["learning_curve"][:2] == [str(of_all), str(of_all)]
+    assert samples["permutation_importance"] == [str(binary_result.n_test)] * 2 + ["", "5"]
+
+
+def test_a_report_without_costly_plots_has_no_sample_table(regression_result, tmp_path):
+    path = regression_result.report(tmp_path / "r.html", plots=["residuals"])
+
+    assert 'id="samples"' not in path.read_text()
+
+
+def test_an_unknown_report_mode_is_refused_with_the_choices(regression_result, tmp_path):
+    with pytest.raises(ModelyardError, match="report mode 'quick' is unknown; choose fast or full"):
+        regression_result.report(tmp_path / "r.html", plots=["residuals"], mode="quick")

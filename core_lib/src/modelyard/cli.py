@@ -3,7 +3,9 @@
 Run inside a project whose pyproject.toml has a ``[tool.modelyard]`` table::
 
     modelyard train              score on a holdout, fit on all data, save a new version
-    modelyard score [--cv K]     holdout (or cross-validated) metrics, recorded, with an HTML report
+    modelyard score [--cv K] [--report fast|full|none]
+                                 holdout (or cross-validated) metrics, recorded, with an HTML
+                                 report (fast: its costly plots on a bounded sample)
     modelyard serve [MODEL]      REST API for a saved model (the latest one by default)
     modelyard models list        the models in the store, with their latest version
     modelyard models show NAME[@V]   one version's model card (--contract: its data contract,
@@ -44,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard import __version__, env
-from modelyard.config import load_settings
+from modelyard.config import REPORT_CHOICES, load_settings
 from modelyard.exceptions import ModelyardError
 from modelyard.project import build_dataset, build_model, model_name
 from modelyard.result import Result
@@ -96,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="K",
         help="cross-validate over K folds instead (default: the cv setting, else a holdout)",
+    )
+    score.add_argument(
+        "--report",
+        choices=REPORT_CHOICES,
+        default=None,
+        help="the HTML report: fast (costly plots on a bounded sample), full (every row) "
+        "or none (default: the report setting, else fast)",
     )
     _add_quiet_option(score)
     score.set_defaults(handler=_score)
@@ -288,7 +297,9 @@ def _score(args: argparse.Namespace) -> int:
     _print_result(result)
     if result.run_record is not None:
         print(f"run recorded in {_shown(settings.run_dir)}")
-    _write_report(result, settings.run_dir)
+    mode = args.report or settings.report
+    if mode != "none":
+        _write_report(result, settings.run_dir, mode=mode, n_jobs=settings.n_jobs, quiet=args.quiet)
     return 0
 
 
@@ -757,12 +768,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(result: Result, run_dir: Path) -> None:
+def _write_report(result: Result, run_dir: Path, *, mode: str, n_jobs: int, quiet: bool) -> None:
     """Write the run's HTML report beside its record; like the record, never fail the run."""
     from modelyard.report import default_report_path
 
     try:
-        path = result.report(default_report_path(result, run_dir))
+        path = result.report(
+            default_report_path(result, run_dir), mode=mode, n_jobs=n_jobs, quiet=quiet
+        )
     except ModelyardError as error:
         print(f"modelyard: warning: report not written: {error}", file=sys.stderr)
         return

@@ -79,6 +79,9 @@ class Settings:
             (the ``dataset`` class) or ``sample`` (the committed CSV at ``sample``); CI
             sets ``MODELYARD_DATA=sample`` (see :mod:`modelyard.data.sample`).
         sample: the CSV file ``modelyard sample`` writes and ``data = "sample"`` reads.
+        report: the HTML report ``modelyard score`` writes: ``fast`` (costly plots
+            on a bounded sample), ``full`` (on every row) or ``none`` (no report);
+            see :mod:`modelyard.report`.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -103,6 +106,7 @@ class Settings:
     trust: tuple[str, ...] = ()
     data: str = "full"
     sample: Path = Path("data/sample.csv")
+    report: str = "fast"
 
     @property
     def store_url(self) -> str:
@@ -432,6 +436,15 @@ def _data_choice(value: Any) -> str:
 
 #: The values of the ``data`` setting.
 DATA_CHOICES = ("full", "sample")
+#: The values of the ``report`` setting (and of ``modelyard score --report``).
+REPORT_CHOICES = ("fast", "full", "none")
+
+
+def _report_choice(value: Any) -> str:
+    text = _text(value).strip().lower()
+    if text not in REPORT_CHOICES:
+        raise ValueError
+    return text
 
 
 def _search_values(values: Any, *, random: bool) -> bool:
@@ -506,6 +519,10 @@ _RULES: dict[str, tuple[Callable[[Any], Any], str | Callable[[], str]]] = {
     "compare": (
         lambda v: _factories(v),
         "a list of 'module:attribute' model factories, each returning a modelyard.Model",
+    ),
+    "report": (
+        _report_choice,
+        "fast (costly plots on a bounded sample), full (on every row) or none (no report)",
     ),
     "search": (lambda v: _search_table(v), lambda: _search_allowed()),
     "monitoring": (

@@ -55,6 +55,7 @@ VARIABLES: dict[str, Variable] = _table(
     ("TRUST", "profiles or type names trusted in model files, comma-separated"),
     ("DATA", "full, or sample to read the committed sample"),
     ("SAMPLE", "path of the committed sample CSV"),
+    ("REPORT", "the report score writes: fast, full or none"),
     # modelyard serve and the server it starts.
     ("SERVE_MODEL", "the model a server loads (set by modelyard serve for its workers)"),
     ("HOST", "address modelyard serve listens on"),

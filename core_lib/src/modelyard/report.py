@@ -3,6 +3,13 @@
 Images are embedded as base64 PNG, so the file can be mailed, archived or
 opened offline; it refers to nothing outside itself. ``modelyard score`` writes
 one next to its run record without being asked.
+
+The costly plots (learning and validation curves, permutation importance, and
+the calibration curve) have a :class:`~modelyard.plots.registry.Sampling`. In
+the ``fast`` mode, the default, they compute on a bounded, seeded sample with
+fewer points; in ``full`` mode on every row. Either way the report says how
+many rows each used (:func:`report_samples`): in the plot's caption and in the
+table "How each plot was computed".
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import html
 import io
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -19,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard import atomicio
 from modelyard.exceptions import ModelyardError, PlotError
+from modelyard.progress import Progress
 
 if TYPE_CHECKING:
     from modelyard.plots.registry import PlotSpec
@@ -50,8 +59,53 @@ figure { margin: 0; } figure img { max-width: 100%; }
 figcaption { color: #666; font-size: 0.9em; }
 """
 
+#: The ways a report computes its costly plots (``fast`` on a bounded sample with
+#: fewer points, ``full`` on every row).
+REPORT_MODES = ("fast", "full")
 
-def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | None = None) -> Path:
+
+@dataclass(frozen=True)
+class PlotSample:
+    """The rows one plot of a report computed on.
+
+    Attributes:
+        plot: the plot's name.
+        rows: the rows it used.
+        of_rows: the rows there were (all scored rows, the test split or the predictions).
+        folds: cross-validation folds of its refits, if it refits.
+        repeats: shuffles per column, for permutation importance.
+    """
+
+    plot: str
+    rows: int
+    of_rows: int
+    folds: int | None = None
+    repeats: int | None = None
+
+    def describe(self) -> str:
+        """The caption's words: ``on 2,000 of 53,940 rows, 3 folds``."""
+        words = [
+            f"on all {self.rows:,} rows"
+            if self.rows == self.of_rows
+            else f"on {self.rows:,} of {self.of_rows:,} rows"
+        ]
+        if self.folds:
+            words.append(f"{self.folds} folds")
+        if self.repeats:
+            words.append(f"{self.repeats} repeats")
+        return ", ".join(words)
+
+
+def write_report(
+    result: Result,
+    path: Path | str,
+    *,
+    plots: Iterable[str] | None = None,
+    mode: str = "fast",
+    n_jobs: int = 1,
+    max_rows: int | None = None,
+    quiet: bool = False,
+) -> Path:
     """Write the HTML report of ``result`` to ``path`` and return the path.
 
     Args:
@@ -60,6 +114,12 @@ def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | Non
             or not at all (written aside, then renamed into place).
         plots: the plots to include, by name (see :data:`modelyard.plots.registry.PLOTS`); by
             default every plot that fits the result.
+        mode: ``"fast"`` computes the costly plots on a bounded sample with fewer
+            points; ``"full"`` on every row (see :data:`REPORT_MODES`).
+        n_jobs: processes for the costly plots' refits and shuffles (-1: every core).
+        max_rows: in fast mode, the most rows of each costly plot (default: the
+            plot's own bound, :attr:`~modelyard.plots.registry.Sampling.fast`).
+        quiet: show no progress (one step per plot, on stderr).
 
     A plot that fails to draw is listed in the report with its error, and
     warned about, rather than losing the report.
@@ -68,7 +128,7 @@ def write_report(result: Result, path: Path | str, *, plots: Iterable[str] | Non
     if target.is_dir():
         raise ModelyardError(f"{target} is a folder; give the report a file name like report.html")
     wanted = _plot_names(result, plots)
-    page = render_report(result, wanted)
+    page = render_report(result, wanted, mode=mode, n_jobs=n_jobs, max_rows=max_rows, quiet=quiet)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomicio.write_text(target, page)
@@ -87,15 +147,34 @@ def default_report_path(result: Result, run_dir: Path | str) -> Path:
     return Path(run_dir) / f"{stamp}-score-{result.model_name}.html"
 
 
-def render_report(result: Result, plots: Iterable[str]) -> str:
-    """The report's HTML text, with the named plots drawn and embedded."""
+def render_report(
+    result: Result,
+    plots: Iterable[str],
+    *,
+    mode: str = "fast",
+    n_jobs: int = 1,
+    max_rows: int | None = None,
+    quiet: bool = False,
+) -> str:
+    """The report's HTML text, with the named plots drawn and embedded.
+
+    ``mode``, ``n_jobs``, ``max_rows`` and ``quiet`` are as :func:`write_report` takes them.
+    """
+    _check_mode(mode)
+    plots = list(plots)
+    samples = {s.plot: s for s in report_samples(result, plots, mode=mode, max_rows=max_rows)}
     figures, failures = [], []
-    for name in plots:
-        try:
-            figures.append((name, _png(result, name)))
-        except Exception as error:  # one broken plot must not lose the report
-            failures.append((name, f"{type(error).__name__}: {error}"))
-            warnings.warn(f"report plot {name} failed: {error}", stacklevel=3)
+    with Progress("report", len(plots), unit="plots", quiet=quiet) as progress:
+        for name in plots:
+            progress.update(0, status=name)
+            try:
+                options = plot_options(name, mode=mode, n_jobs=n_jobs, max_rows=max_rows)
+                figures.append((name, _png(result, name, options)))
+            except Exception as error:  # one broken plot must not lose the report
+                failures.append((name, f"{type(error).__name__}: {error}"))
+                warnings.warn(f"report plot {name} failed: {error}", stacklevel=3)
+            progress.update(1)
+    drawn = [samples[name] for name, _ in figures if name in samples]
     skipped = [(n, why) for n in _plots() if (why := _why_not(result, n)) and n not in plots]
     title = f"{result.model_name}: scoring report"
     parts = [
@@ -111,9 +190,11 @@ def render_report(result: Result, plots: Iterable[str]) -> str:
         _table(["", ""], model_card_rows(result)),
         "<h2>Plots</h2>",
         '<div class="plots">',
-        *[_figure(name, png) for name, png in figures],
+        *[_figure(name, png, samples.get(name)) for name, png in figures],
         "</div>",
     ]
+    if drawn:
+        parts += ["<h2>How each plot was computed</h2>", _samples_table(drawn)]
     if failures:
         parts += ["<h2>Plots that failed</h2>", _table(["plot", "error"], failures)]
     if skipped:
@@ -132,7 +213,8 @@ def metric_rows(result: Result) -> list[tuple[str, str]]:
 
 def _rows(result: Result) -> str:
     if result.cv:
-        return f"{result.cv}-fold cross-validation over {result.n_test} rows"
+        rows = result.n_train + result.n_test  # per fold: together, every row
+        return f"{result.cv}-fold cross-validation over {rows} rows"
     return f"{result.n_train} training, {result.n_test} test"
 
 
@@ -191,7 +273,54 @@ def _why_not(result: Result, name: str) -> str | None:
     return why_not(result, name)
 
 
-def _png(result: Result, name: str) -> bytes:
+def plot_options(
+    name: str, *, mode: str = "fast", n_jobs: int = 1, max_rows: int | None = None
+) -> dict[str, Any]:
+    """The options the report draws plot ``name`` with in ``mode`` (see :func:`write_report`)."""
+    _check_mode(mode)
+    spec = _plots()[name]
+    options = dict(spec.report_options)
+    sampling = spec.sampling
+    if sampling is None:
+        return options
+    if mode == "fast":
+        options.update(sampling.fast)
+        if max_rows is not None:
+            options["max_rows"] = max_rows
+    if sampling.parallel:
+        options["n_jobs"] = n_jobs
+    return options
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in REPORT_MODES:
+        raise ModelyardError(f"report mode {mode!r} is unknown; choose {' or '.join(REPORT_MODES)}")
+
+
+def report_samples(
+    result: Result, plots: Iterable[str], *, mode: str = "fast", max_rows: int | None = None
+) -> list[PlotSample]:
+    """The rows each of ``plots`` that samples computes on in the report of ``result``.
+
+    Plots without a :class:`~modelyard.plots.registry.Sampling` (the cheap
+    ones, on every prediction) are left out.
+    """
+    from modelyard.plots.registry import sampled_rows
+
+    found = []
+    for name in plots:
+        sampling = _plots()[name].sampling
+        if sampling is None:
+            continue
+        options = plot_options(name, mode=mode, max_rows=max_rows)
+        of_rows = sampled_rows(result, sampling.rows)
+        bound = options.get("max_rows")
+        rows = of_rows if bound is None else min(bound, of_rows)
+        found.append(PlotSample(name, rows, of_rows, options.get("cv"), options.get("n_repeats")))
+    return found
+
+
+def _png(result: Result, name: str, options: dict[str, Any]) -> bytes:
     from modelyard.plots.style import FIGSIZE, require_matplotlib
 
     require_matplotlib()
@@ -203,20 +332,36 @@ def _png(result: Result, name: str) -> bytes:
     spec = _plots()[name]
     # A plot result.plot offers is drawn through its method; the data plots through draw().
     draw = getattr(result.plot, name) if spec.on_result else partial(result.plot.draw, name)
-    draw(ax=ax, **spec.report_options)
+    draw(ax=ax, **options)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 
-def _figure(name: str, png: bytes) -> str:
+def _figure(name: str, png: bytes, sample: PlotSample | None) -> str:
     data = base64.b64encode(png).decode("ascii")
     title = _e(_plots()[name].title)
+    caption = title if sample is None else f"{title}, {_e(sample.describe())}"
     return (
         f'<figure id="{name}"><img alt="{title}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{title}'
+        f'src="data:image/png;base64,{data}"><figcaption>{caption}'
         "</figcaption></figure>"
     )
+
+
+def _samples_table(samples: list[PlotSample]) -> str:
+    """One row per sampled plot; the numbers are whole, so a reader (or a test) can take them."""
+
+    def cell(value: int | None) -> str:
+        return "<td></td>" if value is None else f'<td class="num">{value}</td>'
+
+    head = "".join(f"<th>{h}</th>" for h in ("plot", "rows used", "of rows", "folds", "repeats"))
+    body = "".join(
+        f'<tr id="sample-{s.plot}"><th>{_e(s.plot)}</th>{cell(s.rows)}{cell(s.of_rows)}'
+        f"{cell(s.folds)}{cell(s.repeats)}</tr>"
+        for s in samples
+    )
+    return f'<table id="samples"><tr>{head}</tr>{body}</table>'
 
 
 def _table(header: list[str], rows: Iterable[tuple[str, str]]) -> str:

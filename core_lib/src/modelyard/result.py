@@ -71,14 +71,26 @@ class Result:
 
         return ResultPlots(self)
 
-    def report(self, path: Path | str, *, plots: Iterable[str] | None = None) -> Path:
+    def report(
+        self,
+        path: Path | str,
+        *,
+        plots: Iterable[str] | None = None,
+        mode: str = "fast",
+        n_jobs: int = 1,
+        max_rows: int | None = None,
+        quiet: bool = False,
+    ) -> Path:
         """Write a self-contained HTML report of this result to ``path``; returns the path.
 
-        See :func:`modelyard.report.write_report`.
+        ``mode="fast"`` (the default) computes the costly plots on a bounded
+        sample, ``"full"`` on every row. See :func:`modelyard.report.write_report`.
         """
         from modelyard.report import write_report
 
-        return write_report(self, path, plots=plots)
+        return write_report(
+            self, path, plots=plots, mode=mode, n_jobs=n_jobs, max_rows=max_rows, quiet=quiet
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready summary written into run records (predictions left out)."""

@@ -103,9 +103,14 @@ class ResultPlots:
         """Lift curve of the test split."""
         return self.draw("lift_curve", ax=ax)
 
-    def calibration_curve(self, *, n_bins: int = 10, ax: Axes | None = None) -> Axes:
-        """Calibration of the predicted probabilities on the test split."""
-        return self.draw("calibration_curve", n_bins=n_bins, ax=ax)
+    def calibration_curve(
+        self, *, n_bins: int = 10, max_rows: int | None = None, ax: Axes | None = None
+    ) -> Axes:
+        """Calibration of the predicted probabilities on the test split.
+
+        ``max_rows`` bins a seeded, stratified sample of that many predictions (None: all).
+        """
+        return self.draw("calibration_curve", n_bins=n_bins, max_rows=max_rows, ax=ax)
 
     def prediction_error(self, *, ax: Axes | None = None) -> Axes:
         """Predicted against true values on the test split."""
@@ -120,14 +125,51 @@ class ResultPlots:
         return self.draw("feature_importance", top_n=top_n, ax=ax)
 
     def permutation_importance(
-        self, *, n_repeats: int = 5, top_n: int = 20, ax: Axes | None = None
+        self,
+        *,
+        n_repeats: int = 5,
+        top_n: int = 20,
+        max_rows: int | None = None,
+        n_jobs: int | None = None,
+        ax: Axes | None = None,
     ) -> Axes:
-        """Drop in the estimator's score on the test split when each column is shuffled."""
-        return self.draw("permutation_importance", n_repeats=n_repeats, top_n=top_n, ax=ax)
+        """Drop in the estimator's score on the test split when each column is shuffled.
 
-    def learning_curve(self, *, cv: int = 5, ax: Axes | None = None) -> Axes:
-        """Cross-validated score against training rows, over all the scored rows."""
-        return self.draw("learning_curve", cv=cv, ax=ax)
+        ``max_rows`` shuffles a seeded sample of that many test rows (stratified for a
+        classifier; None: every row); ``n_jobs`` shuffles the columns in that many processes.
+        """
+        return self.draw(
+            "permutation_importance",
+            n_repeats=n_repeats,
+            top_n=top_n,
+            max_rows=max_rows,
+            n_jobs=n_jobs,
+            ax=ax,
+        )
+
+    def learning_curve(
+        self,
+        *,
+        cv: int = 5,
+        train_sizes: Any = None,
+        max_rows: int | None = None,
+        n_jobs: int | None = None,
+        ax: Axes | None = None,
+    ) -> Axes:
+        """Cross-validated score against training rows, over all the scored rows.
+
+        ``train_sizes`` are shares of the training folds (by default five, from 0.1 to 1);
+        ``max_rows`` refits on a seeded sample of that many rows (stratified for a
+        classifier; None: every row); ``n_jobs`` refits in that many processes.
+        """
+        return self.draw(
+            "learning_curve",
+            cv=cv,
+            train_sizes=train_sizes,
+            max_rows=max_rows,
+            n_jobs=n_jobs,
+            ax=ax,
+        )
 
     def validation_curve(
         self,
@@ -135,15 +177,27 @@ class ResultPlots:
         param_range: Any = None,
         *,
         cv: int = 5,
+        max_values: int | None = None,
+        max_rows: int | None = None,
+        n_jobs: int | None = None,
         ax: Axes | None = None,
     ) -> Axes:
         """Cross-validated score against one parameter, over all the scored rows.
 
         Without ``param_name``, the estimator's regularisation or size
         parameter is swept (see :data:`~modelyard.plots.registry.VALIDATION_PARAMS`).
+        ``max_values`` tries that many values spread over the range, ends included;
+        ``max_rows`` and ``n_jobs`` are as for :meth:`learning_curve`.
         """
         return self.draw(
-            "validation_curve", param_name=param_name, param_range=param_range, cv=cv, ax=ax
+            "validation_curve",
+            param_name=param_name,
+            param_range=param_range,
+            cv=cv,
+            max_values=max_values,
+            max_rows=max_rows,
+            n_jobs=n_jobs,
+            ax=ax,
         )
 
 

@@ -25,19 +25,27 @@ def plot_learning_curve(
     cv: int = 5,
     scoring: str | None = None,
     train_sizes: Any = (0.1, 0.325, 0.55, 0.775, 1.0),
+    n_jobs: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Training and cross-validated score against the number of training rows.
 
-    The estimator is cloned and refitted ``cv`` times per size; the estimator
-    passed in is left as it is. Bands are one standard deviation over the folds.
+    The estimator is cloned and refitted ``cv`` times per size (in ``n_jobs``
+    processes); the estimator passed in is left as it is. Bands are one
+    standard deviation over the folds.
     """
     from sklearn.model_selection import learning_curve
 
     same_length(X=X, y=y)
     with _quiet_fits():
         sizes, train, test = learning_curve(
-            estimator, X, y, cv=cv, scoring=scoring, train_sizes=np.asarray(train_sizes)
+            estimator,
+            X,
+            y,
+            cv=cv,
+            scoring=scoring,
+            train_sizes=np.asarray(train_sizes),
+            n_jobs=n_jobs,
         )
     ax = new_axes(ax)
     _scores_with_band(ax, sizes, train, test)
@@ -53,13 +61,14 @@ def plot_validation_curve(
     param_range: Any,
     cv: int = 5,
     scoring: str | None = None,
+    n_jobs: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Training and cross-validated score against the values of one parameter.
 
     ``param_name`` is as ``set_params`` takes it (``"logisticregression__C"``
     for a Pipeline's step). A range spanning more than two orders of magnitude
-    is drawn on a log scale.
+    is drawn on a log scale. The fits run in ``n_jobs`` processes.
     """
     from sklearn.model_selection import validation_curve
 
@@ -72,7 +81,14 @@ def plot_validation_curve(
     values = np.asarray(param_range)
     with _quiet_fits():
         train, test = validation_curve(
-            estimator, X, y, param_name=param_name, param_range=values, cv=cv, scoring=scoring
+            estimator,
+            X,
+            y,
+            param_name=param_name,
+            param_range=values,
+            cv=cv,
+            scoring=scoring,
+            n_jobs=n_jobs,
         )
     ax = new_axes(ax)
     _scores_with_band(ax, values, train, test)

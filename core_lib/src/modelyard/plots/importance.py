@@ -83,18 +83,26 @@ def plot_permutation_importance(
     n_repeats: int = 5,
     random_state: int | None = 0,
     top_n: int = 20,
+    n_jobs: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """How much the score drops when each input column is shuffled, largest first.
 
     Works for any fitted estimator; measure it on held-out data (the test split).
-    Bars are the mean drop over ``n_repeats`` shuffles, whiskers one standard deviation.
+    Bars are the mean drop over ``n_repeats`` shuffles, whiskers one standard
+    deviation; the columns are shuffled in ``n_jobs`` processes.
     """
     from sklearn.inspection import permutation_importance
 
     same_length(X=X, y=y)
     found = permutation_importance(
-        estimator, X, y, scoring=scoring, n_repeats=n_repeats, random_state=random_state
+        estimator,
+        X,
+        y,
+        scoring=scoring,
+        n_repeats=n_repeats,
+        random_state=random_state,
+        n_jobs=n_jobs,
     )
     columns = getattr(X, "columns", None)
     names = np.asarray(

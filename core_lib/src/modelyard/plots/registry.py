@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from modelyard.exceptions import PlotError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from matplotlib.axes import Axes
 
@@ -33,6 +34,38 @@ if TYPE_CHECKING:
 
 #: What a plot may need from a result, checked in this order (see :func:`why_not`).
 NEEDS = ("proba", "binary", "estimator", "importances", "data", "refit")
+#: The rows a sampled plot may compute on (see :class:`Sampling`).
+SAMPLED_ROWS = ("all", "test", "predictions")
+#: Seed of every sample a plot draws, so a report drawn twice computes on the same rows.
+SAMPLE_SEED = 0
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How a costly plot is bounded on large data, and the rows it computes on.
+
+    The report's fast mode (see :func:`modelyard.report.write_report`) draws the
+    plot with ``fast`` added to its options; the report states the rows it used.
+
+    Attributes:
+        rows: the rows the plot computes on: ``"all"`` (training and test rows,
+            as the curves refit on them), ``"test"`` (the test split) or
+            ``"predictions"`` (the scored predictions).
+        fast: the options the fast mode adds: ``max_rows``, the most rows (a
+            seeded sample, stratified for classifiers), and fewer points or repeats.
+        parallel: whether the plot takes ``n_jobs`` (it refits or predicts many times).
+    """
+
+    rows: str
+    fast: dict[str, Any] = field(default_factory=dict)
+    parallel: bool = False
+
+    def __post_init__(self) -> None:
+        if self.rows not in SAMPLED_ROWS:
+            raise PlotError(
+                f"a plot samples {self.rows!r} rows, which modelyard does not know; "
+                f"choose from {', '.join(SAMPLED_ROWS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -55,6 +88,8 @@ class PlotSpec:
             the arguments it is drawn with (the reason it does not fit, or None).
         on_result: whether ``result.plot`` offers it; False for the report's data
             plots, which ``dataset.plot`` offers.
+        sampling: for a costly plot, how the report bounds it on large data
+            (its draw function then takes ``max_rows``); None for a cheap one.
     """
 
     name: str
@@ -65,6 +100,7 @@ class PlotSpec:
     report_options: dict[str, Any] = field(default_factory=dict)
     check: Callable[..., str | None] | None = None
     on_result: bool = True
+    sampling: Sampling | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.needs) - set(NEEDS)
@@ -176,6 +212,66 @@ def _all_rows(result: Result) -> tuple[pd.DataFrame, pd.Series]:
     return pd.concat([s.x_train, s.x_test]), pd.concat([s.y_train, s.y_test])
 
 
+def sampled_rows(result: Result, rows: str) -> int:
+    """How many rows of ``result`` a plot that computes on ``rows`` (see :class:`Sampling`) has."""
+    if rows == "predictions" or result.split is None:
+        return len(result.predictions.y_true)
+    if rows == "test":
+        return len(result.split.x_test)
+    return len(result.split.x_train) + len(result.split.x_test)
+
+
+def sample_positions(y: Any, max_rows: int | None, *, stratify: bool) -> np.ndarray:
+    """The positions of at most ``max_rows`` of the rows labelled ``y``, in order.
+
+    Every row when there are no more than ``max_rows`` (or ``max_rows`` is
+    None); otherwise a sample seeded with :data:`SAMPLE_SEED`, stratified on
+    ``y`` when ``stratify`` (a classifier's labels) and every class has two rows.
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    everything = np.arange(len(y))
+    if max_rows is None or len(y) <= max_rows:
+        return everything
+    if max_rows < 1:
+        raise PlotError(f"max_rows must be at least 1, not {max_rows}")
+    try:
+        kept, _ = train_test_split(
+            everything,
+            train_size=max_rows,
+            random_state=SAMPLE_SEED,
+            stratify=np.asarray(y) if stratify else None,
+        )
+    except ValueError:  # a class too rare (or too many classes) to stratify on: a plain sample
+        kept, _ = train_test_split(everything, train_size=max_rows, random_state=SAMPLE_SEED)
+    return np.sort(kept)
+
+
+def _take(values: Any, positions: np.ndarray) -> Any:
+    return values.iloc[positions] if hasattr(values, "iloc") else values[positions]
+
+
+def _sample(result: Result, x: Any, y: Any, max_rows: int | None) -> tuple[Any, Any]:
+    positions = sample_positions(y, max_rows, stratify=result.task == "classification")
+    if len(positions) == len(y):
+        return x, y
+    return _take(x, positions), _take(y, positions)
+
+
+def spread(values: Any, count: int | None) -> list[Any]:
+    """At most ``count`` of ``values``, evenly spaced from the first to the last."""
+    import numpy as np
+
+    values = list(values)
+    if count is None or len(values) <= count:
+        return values
+    if count < 2:
+        raise PlotError(f"max_values must be at least 2 (the two ends of the range), not {count}")
+    picked = np.unique(np.linspace(0, len(values) - 1, count).round().astype(int))
+    return [values[i] for i in picked]
+
+
 # The built-in plots. Each draw function feeds one function of modelyard.plots.
 
 
@@ -237,27 +333,53 @@ def _feature_importance(result: Result, *, top_n: int = 20, ax: Axes | None = No
     )
 
 
+def _calibration_curve(
+    result: Result, *, n_bins: int = 10, max_rows: int | None = None, ax: Axes | None = None
+) -> Axes:
+    from modelyard.plots import classification
+
+    p = result.predictions
+    assert p.y_proba is not None
+    positions = sample_positions(p.y_true, max_rows, stratify=True)
+    return classification.plot_calibration_curve(
+        p.y_true[positions], p.y_proba[positions], classes=p.classes, n_bins=n_bins, ax=ax
+    )
+
+
 def _permutation_importance(
-    result: Result, *, n_repeats: int = 5, top_n: int = 20, ax: Axes | None = None
+    result: Result,
+    *,
+    n_repeats: int = 5,
+    top_n: int = 20,
+    max_rows: int | None = None,
+    n_jobs: int | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     from modelyard.plots import importance
 
     assert result.split is not None
+    x, y = _sample(result, result.split.x_test, result.split.y_test, max_rows)
     return importance.plot_permutation_importance(
-        result.fitted_estimator,
-        result.split.x_test,
-        result.split.y_test,
-        n_repeats=n_repeats,
-        top_n=top_n,
-        ax=ax,
+        result.fitted_estimator, x, y, n_repeats=n_repeats, top_n=top_n, n_jobs=n_jobs, ax=ax
     )
 
 
-def _learning_curve(result: Result, *, cv: int = 5, ax: Axes | None = None) -> Axes:
+def _learning_curve(
+    result: Result,
+    *,
+    cv: int = 5,
+    train_sizes: Any = None,
+    max_rows: int | None = None,
+    n_jobs: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     from modelyard.plots import curves
 
-    x, y = _all_rows(result)
-    return curves.plot_learning_curve(result.fitted_estimator, x, y, cv=cv, ax=ax)
+    x, y = _sample(result, *_all_rows(result), max_rows)
+    sizes = {} if train_sizes is None else {"train_sizes": train_sizes}
+    return curves.plot_learning_curve(
+        result.fitted_estimator, x, y, cv=cv, n_jobs=n_jobs, ax=ax, **sizes
+    )
 
 
 def _validation_curve(
@@ -266,6 +388,9 @@ def _validation_curve(
     param_range: Any = None,
     *,
     cv: int = 5,
+    max_values: int | None = None,
+    max_rows: int | None = None,
+    n_jobs: int | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     from modelyard.plots import curves
@@ -276,14 +401,15 @@ def _validation_curve(
         param_name, param_range = found
     if param_range is None:
         raise PlotError(f"give param_range, the values of {param_name} to try")
-    x, y = _all_rows(result)
+    x, y = _sample(result, *_all_rows(result), max_rows)
     return curves.plot_validation_curve(
         result.fitted_estimator,
         x,
         y,
         param_name=param_name,
-        param_range=param_range,
+        param_range=spread(param_range, max_values),
         cv=cv,
+        n_jobs=n_jobs,
         ax=ax,
     )
 
@@ -315,6 +441,12 @@ _REGRESSOR = ("regression",)
 _PROBA = frozenset({"proba"})
 # Learning and validation curves refit the model per fold, so the report uses three folds.
 _MODEL = frozenset({"estimator", "data", "refit"})
+#: The most rows the report's fast mode refits the curves on and permutes for importance.
+#: With 3 folds, 3 sizes and 4 parameter values that is 21 fits on at most 2/3 of it:
+#: on 50,000 rows a fraction of one fit on the 37,500 training rows (benchmarks/report).
+FAST_ROWS = 2_000
+#: The most predictions the fast mode bins for the calibration curve (cheap; bounded all the same).
+FAST_PREDICTIONS = 20_000
 
 for _spec in (
     PlotSpec("confusion_matrix", "Confusion matrix", _confusion_matrix, _CLASSIFIER),
@@ -337,9 +469,10 @@ for _spec in (
     PlotSpec(
         "calibration_curve",
         "Calibration curve",
-        _probability_plot("plot_calibration_curve"),
+        _calibration_curve,
         _CLASSIFIER,
         _PROBA,
+        sampling=Sampling("predictions", {"max_rows": FAST_PREDICTIONS}),
     ),
     PlotSpec(
         "prediction_error",
@@ -359,6 +492,8 @@ for _spec in (
         "Permutation importance (test split)",
         _permutation_importance,
         needs=frozenset({"estimator", "data"}),
+        report_options={"n_repeats": 5},
+        sampling=Sampling("test", {"max_rows": FAST_ROWS, "n_repeats": 3}, parallel=True),
     ),
     PlotSpec(
         "learning_curve",
@@ -366,6 +501,7 @@ for _spec in (
         _learning_curve,
         needs=_MODEL,
         report_options={"cv": 3},
+        sampling=Sampling("all", {"max_rows": FAST_ROWS, "train_sizes": (0.2, 0.6, 1.0)}, True),
     ),
     PlotSpec(
         "validation_curve",
@@ -374,6 +510,7 @@ for _spec in (
         needs=_MODEL,
         report_options={"cv": 3},
         check=_validation_default,
+        sampling=Sampling("all", {"max_rows": FAST_ROWS, "max_values": 4}, parallel=True),
     ),
     PlotSpec(
         "target_association",
