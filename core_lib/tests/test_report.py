@@ -224,8 +224,8 @@ def test_the_report_records_the_rows_each_costly_plot_used(binary_result, tmp_pa
     assert samples == {
         "calibration_curve": ["120", str(binary_result.n_test), "", ""],
         "permutation_importance": ["120", str(binary_result.n_test), "", "3"],
-        "learning_curve": ["120", str(of_all), "3", ""],
-        "validation_curve": ["120", str(of_all), "3", ""],
+        "learning_curve": ["120", str(of_all), "2", ""],
+        "validation_curve": ["120", str(of_all), "2", ""],
     }
 
 

@@ -83,7 +83,7 @@ class PlotSample:
     repeats: int | None = None
 
     def describe(self) -> str:
-        """The caption's words: ``on 2,000 of 53,940 rows, 3 folds``."""
+        """The caption's words: ``on 1,000 of 53,940 rows, 2 folds``."""
         words = [
             f"on all {self.rows:,} rows"
             if self.rows == self.of_rows

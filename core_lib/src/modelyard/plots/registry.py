@@ -442,9 +442,10 @@ _PROBA = frozenset({"proba"})
 # Learning and validation curves refit the model per fold, so the report uses three folds.
 _MODEL = frozenset({"estimator", "data", "refit"})
 #: The most rows the report's fast mode refits the curves on and permutes for importance.
-#: With 3 folds, 3 sizes and 4 parameter values that is 21 fits on at most 2/3 of it:
-#: on 50,000 rows a fraction of one fit on the 37,500 training rows (benchmarks/report).
-FAST_ROWS = 2_000
+#: With 2 folds, 3 sizes and 3 parameter values that is 12 fits on at most half of it: on
+#: 50,000 rows a fraction of one fit on the 37,500 training rows. Fewer rows save little
+#: more: a forest's refit then costs mostly its per-tree overhead (benchmarks/report).
+FAST_ROWS = 1_000
 #: The most predictions the fast mode bins for the calibration curve (cheap; bounded all the same).
 FAST_PREDICTIONS = 20_000
 
@@ -501,7 +502,9 @@ for _spec in (
         _learning_curve,
         needs=_MODEL,
         report_options={"cv": 3},
-        sampling=Sampling("all", {"max_rows": FAST_ROWS, "train_sizes": (0.2, 0.6, 1.0)}, True),
+        sampling=Sampling(
+            "all", {"max_rows": FAST_ROWS, "cv": 2, "train_sizes": (0.2, 0.6, 1.0)}, True
+        ),
     ),
     PlotSpec(
         "validation_curve",
@@ -510,7 +513,7 @@ for _spec in (
         needs=_MODEL,
         report_options={"cv": 3},
         check=_validation_default,
-        sampling=Sampling("all", {"max_rows": FAST_ROWS, "max_values": 4}, parallel=True),
+        sampling=Sampling("all", {"max_rows": FAST_ROWS, "cv": 2, "max_values": 3}, parallel=True),
     ),
     PlotSpec(
         "target_association",
