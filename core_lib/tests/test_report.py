@@ -235,7 +235,7 @@ def test_each_sampled_plot_says_its_sample_in_its_caption(binary_result, tmp_pat
     caption = Report(path.read_text()).captions["learning_curve"]
 
     of_all = binary_result.n_train + binary_result.n_test
-    assert caption == f"Learning curve, on 120 of {of_all} rows, 3 folds"
+    assert caption == f"Learning curve, on 120 of {of_all} rows, 2 folds"
 
 
 def test_the_full_report_computes_every_costly_plot_on_every_row(binary_result, tmp_path):
