@@ -476,3 +476,24 @@ def no_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     s3fs.S3FileSystem.clear_instance_cache()
     yield
     s3fs.S3FileSystem.clear_instance_cache()
+
+
+@pytest.fixture
+def write_project(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Write a project into the working folder: ``<module>.py`` and a pyproject naming it.
+
+    ``write_project(module, source, name=..., extra=...)``: the module defines
+    ``build_model`` and ``Data``; ``extra`` is more of ``[tool.modelyard]`` (or later
+    tables). The module is importable, as an installed project's package is.
+    """
+    monkeypatch.syspath_prepend(str(workdir))
+
+    def write(module: str, source: str, *, name: str, extra: str = "") -> Path:
+        (workdir / f"{module}.py").write_text(source)
+        (workdir / "pyproject.toml").write_text(
+            f'[project]\nname = "{name}"\n\n[tool.modelyard]\n'
+            f'model = "{module}:build_model"\ndataset = "{module}:Data"\n{extra}\n'
+        )
+        return workdir
+
+    return write

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from modelyard.cli import main
@@ -55,27 +53,20 @@ class Data(DemoDataset):
 """
 
 
+FACTORIES = 'compare = ["compare_project:build_model", "compare_project:build_forest"]'
+
+
 @pytest.fixture
-def project(workdir, monkeypatch):
-    (workdir / "compare_project.py").write_text(PACKAGE)
-    monkeypatch.syspath_prepend(str(workdir))
-    configure(workdir, 'compare = ["compare_project:build_model", "compare_project:build_forest"]')
-    return workdir
+def configure(write_project):
+    def write(extra: str):
+        return write_project("compare_project", PACKAGE, name="penguins-model", extra=extra)
+
+    return write
 
 
-def configure(folder, extra: str) -> None:
-    (folder / "pyproject.toml").write_text(
-        textwrap.dedent("""
-        [project]
-        name = "penguins-model"
-
-        [tool.modelyard]
-        model = "compare_project:build_model"
-        dataset = "compare_project:Data"
-        """)
-        + extra
-        + "\n"
-    )
+@pytest.fixture
+def project(configure):
+    return configure(FACTORIES)
 
 
 def table(out: str) -> list[list[str]]:
@@ -123,8 +114,8 @@ def test_a_factory_named_on_the_command_line_may_return_several_candidates(proje
     assert names == ["forest", "linear"]
 
 
-def test_compare_without_candidates_says_how_to_name_them(project, capsys):
-    configure(project, "")
+def test_compare_without_candidates_says_how_to_name_them(configure, capsys):
+    configure("")
 
     assert main(["compare"]) == 1
 
@@ -139,8 +130,8 @@ def test_a_factory_returning_something_else_is_one_line(project, capsys):
     assert "compare factory 'compare_project:build_text' returned str" in err
 
 
-def test_a_compare_setting_that_is_not_factories_is_a_config_error(project):
-    configure(project, 'compare = ["not a factory"]')
+def test_a_compare_setting_that_is_not_factories_is_a_config_error(configure):
+    configure('compare = ["not a factory"]')
 
     with pytest.raises(ConfigError, match="compare = "):
         load_settings()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 import time
 
 import pytest
@@ -39,22 +38,10 @@ INTERVAL = 0.1
 
 
 @pytest.fixture
-def project(workdir, monkeypatch):
-    (workdir / "slow_project.py").write_text(PACKAGE)
-    (workdir / "pyproject.toml").write_text(
-        textwrap.dedent("""
-        [project]
-        name = "slow-model"
-
-        [tool.modelyard]
-        model = "slow_project:build_model"
-        dataset = "slow_project:Data"
-        trust = ["slow_project.SlowTree"]
-        """)
-    )
-    monkeypatch.syspath_prepend(str(workdir))
+def project(write_project, monkeypatch):
     monkeypatch.setattr(progress, "INTERVAL", INTERVAL)
-    return workdir
+    trust = 'trust = ["slow_project.SlowTree"]'
+    return write_project("slow_project", PACKAGE, name="slow-model", extra=trust)
 
 
 def progress_lines(err: str, command: str) -> list[str]:

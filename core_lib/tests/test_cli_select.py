@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
@@ -38,20 +37,8 @@ FEATURES = [
 
 
 @pytest.fixture
-def project(workdir, monkeypatch):
-    (workdir / "select_project.py").write_text(PACKAGE)
-    (workdir / "pyproject.toml").write_text(
-        textwrap.dedent("""
-        [project]
-        name = "penguins-model"
-
-        [tool.modelyard]
-        model = "select_project:build_model"
-        dataset = "select_project:Data"
-    """)
-    )
-    monkeypatch.syspath_prepend(str(workdir))
-    return workdir
+def project(write_project):
+    return write_project("select_project", PACKAGE, name="penguins-model")
 
 
 def _selected(out: str) -> list[str]:

@@ -210,6 +210,19 @@ def _add_monitor_command(commands: argparse._SubParsersAction) -> None:
     monitor.set_defaults(handler=_monitor)
 
 
+def _add_parallel_options(command: argparse.ArgumentParser) -> None:
+    """``--n-jobs`` and ``--scheduler``: where the fits of a search, comparison or selection run."""
+    command.add_argument(
+        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
+    )
+    command.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask scheduler at ADDRESS (default: the scheduler setting)",
+    )
+
+
 QUIET_HELP = "show no progress (by default long work shows it on stderr)"
 
 
@@ -343,15 +356,7 @@ def _add_search_command(commands: argparse._SubParsersAction) -> None:
         "search", help="run the search of [tool.modelyard.search], print the top candidates"
     )
     search.add_argument("--top", type=int, default=5, help="candidates to print (default: 5)")
-    search.add_argument(
-        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
-    )
-    search.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on the Dask scheduler at ADDRESS (default: the scheduler setting)",
-    )
+    _add_parallel_options(search)
     search.add_argument(
         "--save-best",
         action="store_true",
@@ -432,15 +437,7 @@ def _add_compare_command(commands: argparse._SubParsersAction) -> None:
         metavar="K",
         help="folds (default: the cv setting; 0 scores on one holdout split)",
     )
-    compare.add_argument(
-        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
-    )
-    compare.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on the Dask scheduler at ADDRESS (default: the scheduler setting)",
-    )
+    _add_parallel_options(compare)
     _add_quiet_option(compare)
     compare.set_defaults(handler=_compare)
 
@@ -504,9 +501,7 @@ def _add_select_command(commands: argparse._SubParsersAction) -> None:
     select.add_argument(
         "--metric", default=None, metavar="NAME", help="choose by this metric (default: the first)"
     )
-    select.add_argument(
-        "--n-jobs", type=int, default=None, help="local processes (default: the n_jobs setting)"
-    )
+    _add_parallel_options(select)
     select.add_argument(
         "--save",
         action="store_true",
@@ -532,6 +527,7 @@ def _select(args: argparse.Namespace) -> int:
         cv=args.cv,
         metric=args.metric,
         n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
         settings=settings,
         quiet=args.quiet,
     )
