@@ -213,3 +213,32 @@ def test_a_regressor_graph_is_checked_relative_to_its_predictions(regressor, reg
     compiled = _card(model.save("models"))["compiled"]
 
     assert compiled["parity"] == "passed" and compiled["max_abs_diff"] <= TOLERANCE
+
+
+def test_a_model_with_more_tree_nodes_than_the_limit_is_not_converted(binary_data, monkeypatch):
+    from modelyard import compiled
+
+    forest = RandomForestClassifier(n_estimators=5, random_state=0)
+    model = Model(forest, name="forest").train(binary_data)
+    nodes = compiled.tree_nodes(forest)
+    monkeypatch.setattr(compiled, "MAX_TREE_NODES", nodes - 1)
+
+    model = load_model(str(model.save("models")))
+
+    record = _card(model.ref)["compiled"]
+    assert record["parity"] != "passed"
+    assert f"too large to compile: {nodes:,} tree nodes" in record["reason"]
+    assert Predictor(model).path != "onnx"
+
+
+def test_tree_nodes_counts_every_tree_of_a_pipeline_and_a_boosted_ensemble(binary_data):
+    from modelyard.compiled import tree_nodes
+
+    boosted = GradientBoostingClassifier(n_estimators=3, random_state=0).fit(
+        binary_data.x, binary_data.y
+    )
+    pipeline = make_pipeline(StandardScaler(), DecisionTreeClassifier(random_state=0))
+    pipeline.fit(binary_data.x, binary_data.y)
+
+    assert tree_nodes(boosted) == sum(t.tree_.node_count for t in boosted.estimators_.ravel())
+    assert tree_nodes(pipeline) == pipeline[-1].tree_.node_count
