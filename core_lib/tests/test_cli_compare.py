@@ -75,7 +75,6 @@ def table(out: str) -> list[list[str]]:
 
 def test_compare_scores_the_configured_factories_on_the_same_folds(project, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "160")  # a wide terminal: no cell is cut
-
     assert main(["compare", "--cv", "5"]) == 0
 
     out = capsys.readouterr().out
@@ -105,6 +104,18 @@ def test_the_table_fits_the_terminal_by_cutting_its_widest_cells(project, capsys
     lines = capsys.readouterr().out.splitlines()[1:]
     assert all(len(line) <= 90 for line in lines)
     assert any("…" in line for line in lines)
+
+
+def test_piped_output_is_never_cut_and_a_cut_estimator_keeps_its_model(
+    project, capsys, monkeypatch
+):
+    monkeypatch.delenv("COLUMNS", raising=False)  # stdout is captured: not a terminal
+    assert main(["compare", "--cv", "2"]) == 0
+    assert "Pipeline(... RandomForestClassifier)" in capsys.readouterr().out
+
+    monkeypatch.setenv("COLUMNS", "95")
+    assert main(["compare", "--cv", "2"]) == 0
+    assert "…RandomForestClassifier)" in capsys.readouterr().out
 
 
 def test_a_factory_named_on_the_command_line_may_return_several_candidates(project, capsys):

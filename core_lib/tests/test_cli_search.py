@@ -72,7 +72,8 @@ def test_search_prints_the_top_candidates_best_first(project, capsys):
     assert record.options["candidates"] == 6
 
 
-def test_search_tables_show_plain_values_that_fit_a_terminal(project, capsys):
+def test_search_tables_show_plain_values_that_fit_a_terminal(project, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
     _configure(
         project,
         """

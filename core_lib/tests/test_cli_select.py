@@ -46,7 +46,8 @@ def _selected(out: str) -> list[str]:
     return line.split(": ", 1)[1].split(", ")
 
 
-def test_select_prints_a_row_per_input_column_and_the_selection(project, capsys):
+def test_select_prints_a_row_per_input_column_and_the_selection(project, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
     assert main(["select", "sequential", "--n-features", "2", "--cv", "3"]) == 0
 
     out = capsys.readouterr().out

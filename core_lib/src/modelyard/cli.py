@@ -472,7 +472,7 @@ def _compare(args: argparse.Namespace) -> int:
         else f"holdout split: {first.n_train} training, {first.n_test} test rows"
     )
     print(f"{len(group)} candidates, best first by {group.metric}; {how}:")
-    _print_table(rows, cut=(1, 2))
+    _print_table(rows, cut=(1, 2), keep_end=(2,))
     return 0
 
 
@@ -650,7 +650,7 @@ def _models_list(args: argparse.Namespace) -> int:
         rows.append(
             (name, str(len(versions)), str(card.version), created, label, _metrics(card.metrics))
         )
-    _print_table(rows, cut=(4, 5))
+    _print_table(rows, cut=(4, 5), keep_end=(4,))
     return 0
 
 
@@ -711,7 +711,7 @@ def _runs_list(args: argparse.Namespace) -> int:
         )
         for r in records
     ]
-    _print_table(rows, cut=(3, 6))
+    _print_table(rows, cut=(3, 6), keep_end=(3,))
     return 0
 
 
@@ -726,26 +726,43 @@ def _metrics(values: dict[str, float]) -> str:
     return ", ".join(f"{name} {value:.4f}" for name, value in values.items()) or "-"
 
 
-def _print_table(rows: list[tuple[str, ...]], cut: Sequence[int] = (-1,)) -> None:
-    """Rows as columns that fit the terminal: the widest of the ``cut`` columns end in ``…``.
+def _print_table(
+    rows: list[tuple[str, ...]], cut: Sequence[int] = (-1,), keep_end: Sequence[int] = ()
+) -> None:
+    """Rows as columns that fit the terminal: the widest of the ``cut`` columns are shortened.
 
-    Only text such as estimators and metric lists is cut; ids, names and numbers stay whole.
+    Only text such as estimators and metric lists is cut, with ``…``; ids, names and
+    numbers stay whole. A ``keep_end`` column loses its start instead (an estimator label
+    keeps its model: ``…LogisticRegression)``). Piped output is never cut.
     """
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     flexible = sorted({i % len(widths) for i in cut})
-    room = shutil.get_terminal_size((100, 24)).columns - 2 * (len(widths) - 1)
+    ends = {i % len(widths) for i in keep_end}
+    room = _terminal_width() - 2 * (len(widths) - 1)
     while flexible and sum(widths) > room:
         widest = max(flexible, key=lambda i: widths[i])
         if widths[widest] <= 12:
             break
         widths[widest] -= 1
     for row in rows:
-        cells = [_cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)]
+        cells = [
+            _cut(cell, width, from_start=i in ends).ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
         print("  ".join(cells).rstrip())
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _terminal_width() -> float:
+    """The terminal's columns ($COLUMNS first); unlimited when the output is not a terminal."""
+    if "COLUMNS" not in os.environ and not sys.stdout.isatty():
+        return float("inf")
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _cut(text: str, width: int, *, from_start: bool = False) -> str:
+    if len(text) <= width:
+        return text
+    return "…" + text[len(text) - width + 1 :] if from_start else text[: width - 1] + "…"
 
 
 def _serve(args: argparse.Namespace) -> int:
