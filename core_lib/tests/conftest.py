@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pipelines import penguins_pipeline
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge, RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -169,44 +170,10 @@ def plant() -> Callable[[Path, bytes], None]:
 # -- real tabular data: strings and missing values ----------------------------
 
 
-def penguins_pipeline():
-    """Impute and scale numbers, impute and one-hot encode strings, then a classifier."""
-    from sklearn.compose import make_column_selector, make_column_transformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.preprocessing import OneHotEncoder
-
-    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    strings = make_pipeline(
-        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
-    )
-    columns = make_column_transformer(
-        (numbers, make_column_selector(dtype_include="number")),
-        (strings, make_column_selector(dtype_include=["object", "string"])),
-    )
-    return make_pipeline(columns, LogisticRegression(max_iter=1000))
-
-
 @pytest.fixture(scope="session")
 def penguins():
     """palmerpenguins: 344 rows, string columns, missing values in six of seven features."""
     return demo_dataset("penguins")
-
-
-def penguin_mass_pipeline():
-    """A regression pipeline whose ColumnTransformer names its columns: Ridge on them."""
-    from sklearn.compose import make_column_transformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.preprocessing import OneHotEncoder
-
-    numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    strings = make_pipeline(
-        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
-    )
-    columns = make_column_transformer(
-        (numbers, ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "year"]),
-        (strings, ["species", "island", "sex"]),
-    )
-    return make_pipeline(columns, Ridge())
 
 
 @pytest.fixture(scope="session")

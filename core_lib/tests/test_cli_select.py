@@ -11,7 +11,7 @@ from modelyard.runlog import list_runs
 
 #: The project: penguins (strings, missing values) through a ColumnTransformer pipeline.
 PACKAGE = """
-from conftest import penguins_pipeline
+from pipelines import penguins_pipeline
 from modelyard import Model
 from modelyard.data import DemoDataset
 

@@ -98,7 +98,7 @@ def test_compare_refuses_an_unknown_metric_before_fitting(binary_data, unfittabl
 
 
 def test_cross_validated_results_give_the_rows_of_each_fold(penguins):
-    from conftest import penguins_pipeline
+    from pipelines import penguins_pipeline
 
     strong = penguins_pipeline()
     weak = penguins_pipeline().set_params(logisticregression__C=0.01)

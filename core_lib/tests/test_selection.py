@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import penguin_mass_pipeline, penguins_pipeline
+from pipelines import penguin_mass_pipeline, penguins_pipeline
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
