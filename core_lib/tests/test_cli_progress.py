@@ -40,8 +40,9 @@ INTERVAL = 0.1
 @pytest.fixture
 def project(write_project, monkeypatch):
     monkeypatch.setattr(progress, "INTERVAL", INTERVAL)
-    trust = 'trust = ["slow_project.SlowTree"]'
-    return write_project("slow_project", PACKAGE, name="slow-model", extra=trust)
+    # No report: its plots would refit the slow tree dozens of times, and progress is the subject.
+    extra = 'trust = ["slow_project.SlowTree"]\nreport = "none"'
+    return write_project("slow_project", PACKAGE, name="slow-model", extra=extra)
 
 
 def progress_lines(err: str, command: str) -> list[str]:

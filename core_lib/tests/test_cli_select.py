@@ -71,7 +71,7 @@ def test_select_records_the_run_and_says_where(project, capsys):
 
 
 def test_select_save_saves_a_version_trained_on_the_selected_columns(project, capsys):
-    assert main(["select", "rfecv", "--n-features", "4", "--cv", "2", "--save"]) == 0
+    assert main(["select", "permutation", "--n-features", "4", "--save"]) == 0
 
     out = capsys.readouterr().out
     card = json.loads((project / "models" / "penguins-model" / "1" / "model.json").read_text())

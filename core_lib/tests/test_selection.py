@@ -154,7 +154,9 @@ def test_an_error_metric_is_reported_positive_as_score_reports_it(regression_dat
 def test_each_method_selects_input_columns_of_a_column_transformer_classifier(penguins, method):
     model = Model(penguins_pipeline(), name="penguins")
 
-    chosen = model.select_features(penguins, method=method, n_features=3, cv=3, quiet=True)
+    chosen = model.select_features(
+        penguins, method=method, n_features=3, cv=3, n_repeats=3, quiet=True
+    )
 
     assert list(chosen.scores.index) == list(penguins.x.columns)  # island, not island_Biscoe
     assert len(chosen.selected) == 3
@@ -165,7 +167,9 @@ def test_each_method_selects_input_columns_of_a_column_transformer_classifier(pe
 @pytest.mark.parametrize("method", METHODS)
 def test_each_methods_selection_trains_and_predicts_on_the_selected_columns(penguins, method):
     model = Model(penguins_pipeline(), name="penguins")
-    chosen = model.select_features(penguins, method=method, n_features=2, cv=3, quiet=True)
+    chosen = model.select_features(
+        penguins, method=method, n_features=2, cv=3, n_repeats=3, quiet=True
+    )
 
     trained = model.with_features(chosen.selected).train(penguins)
 
