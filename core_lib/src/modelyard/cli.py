@@ -369,6 +369,7 @@ def _add_search_command(commands: argparse._SubParsersAction) -> None:
 
 def _search(args: argparse.Namespace) -> int:
     from modelyard.project import project_store, search_from_settings
+    from modelyard.search import shown_value
 
     settings = load_settings(required=True)
     if args.save_best:
@@ -382,12 +383,14 @@ def _search(args: argparse.Namespace) -> int:
     metrics = _metric_columns(table)
     rows = [("rank", *short, *metrics, "fit s")]
     for _, row in table.head(max(args.top, 1)).iterrows():
-        cells = [_plain(row[c]) for c in params]
+        cells = [shown_value(row[c], quote=False) for c in params]
         cells += [f"{row[f'mean_{m}']:.4f} ± {row[f'std_{m}']:.4f}" for m in metrics]
         rows.append((str(row["rank"]), *cells, f"{row['mean_fit_time']:.2f}"))
     print(f"{len(table)} candidates, best first:")
     _print_table(rows, cut=range(1, 1 + len(params)))
-    best = ", ".join(f"{name}={_plain(value)}" for name, value in found.best_params.items())
+    best = ", ".join(
+        f"{name}={shown_value(value, quote=False)}" for name, value in found.best_params.items()
+    )
     print(f"best parameters: {best or 'the defaults'}")
     if found.run_record is not None:
         print(f"run recorded in {_shown(found.run_record)}, candidates table beside it")
@@ -408,15 +411,6 @@ def _short_names(names: list[str]) -> list[str]:
     """Parameter names without their pipeline step (``model__C`` -> ``C``) where that is unique."""
     short = [name.rsplit("__", 1)[-1] for name in names]
     return short if len(set(short)) == len(short) else names
-
-
-def _plain(value: Any) -> str:
-    """A table cell as a person writes it: ``0.05``, ``31``, ``None``, ``l2``."""
-    if hasattr(value, "item") and callable(value.item):  # numpy's scalars
-        value = value.item()
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def _add_compare_command(commands: argparse._SubParsersAction) -> None:

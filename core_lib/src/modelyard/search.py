@@ -516,12 +516,19 @@ def _named(estimators: Iterable[Any] | Mapping[str, Any]) -> list[tuple[str, Any
 
 def _params_label(params: Mapping[str, Any]) -> str:
     """``C=0.1, penalty='l2'``: plain values (numpy's scalars as numbers, floats to 4 digits)."""
-    return ", ".join(f"{k}={_shown(v)}" for k, v in params.items()) or "defaults"
+    return ", ".join(f"{k}={shown_value(v)}" for k, v in params.items()) or "defaults"
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any, *, quote: bool = True) -> str:
+    """A parameter value as a person writes it: ``0.05``, ``31``, ``'l2'`` (``l2`` unquoted).
+
+    numpy's scalars read as Python numbers and floats have 4 significant digits;
+    candidate labels quote text, the command line's tables do not.
+    """
     value = _cell(value)
-    return f"{value:.4g}" if isinstance(value, float) else repr(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return repr(value) if quote else str(value)
 
 
 def _cell(value: Any) -> Any:
