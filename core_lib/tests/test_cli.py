@@ -253,3 +253,20 @@ def test_train_in_sample_mode_trains_on_the_committed_sample(project, monkeypatc
 
     card = json.loads((project / "models" / "iris-model" / "1" / "model.json").read_text())
     assert card["training_rows"] == 60
+
+
+def test_runs_list_prints_a_record_s_control_characters_as_question_marks(project, capsys):
+    import json as json_module
+
+    main(["score"])
+    (record,) = (project / "runs").glob("*-score-*.json")
+    data = json_module.loads(record.read_text())
+    data["estimator"] = "Pipeline\x1b[2J\x1b]0;owned\x07"
+    record.write_text(json_module.dumps(data))
+    capsys.readouterr()
+
+    assert main(["runs", "list"]) == 0
+
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Pipeline?[2J?]0;owned?" in out

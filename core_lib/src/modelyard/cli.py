@@ -639,7 +639,7 @@ def _models_list(args: argparse.Namespace) -> int:
         versions = store.versions(name)
         card = store.card(name, versions[-1])
         # Cards before the label was kept name the class only (sklearn.pipeline.Pipeline).
-        label = card.label or card.estimator.rpartition(".")[2]
+        label = _printable(card.label or card.estimator.rpartition(".")[2])
         created = card.created[:19].replace("T", " ")
         rows.append(
             (name, str(len(versions)), str(card.version), created, label, _metrics(card.metrics))
@@ -698,7 +698,7 @@ def _runs_list(args: argparse.Namespace) -> int:
             r.run_id,
             r.kind,
             r.model_name,
-            r.estimator,
+            _printable(r.estimator),
             r.started[:19].replace("T", " "),
             f"{r.duration_s:.2f}",
             _metrics(r.metrics),
@@ -751,6 +751,15 @@ def _terminal_width() -> float:
     if "COLUMNS" not in os.environ and not sys.stdout.isatty():
         return float("inf")
     return shutil.get_terminal_size((100, 24)).columns
+
+
+def _printable(text: str) -> str:
+    """``text`` with its control characters as ``?``.
+
+    A card's or a run record's text cannot drive the terminal (escape sequences)
+    when a listing prints it.
+    """
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _cut(text: str, width: int, *, from_start: bool = False) -> str:
