@@ -7,6 +7,8 @@ import pickle
 import subprocess
 import sys
 
+import pytest
+
 #: Makes ``import matplotlib`` fail in the child, as in an install without the extra.
 WITHOUT_MATPLOTLIB = "import sys; sys.modules['matplotlib'] = None; "
 
@@ -50,3 +52,53 @@ def test_serving_imports_no_matplotlib():
     code = "import sys, modelyard.serving; print('matplotlib' in sys.modules)"
 
     assert _python(code).stdout.strip() == "False"
+
+
+def texts_outside(figure) -> list[str]:
+    """The texts of ``figure`` that reach past its edges, once it is drawn."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # where the labels go is settled when the figure is drawn
+    renderer, box = canvas.get_renderer(), figure.bbox
+    (ax,) = figure.axes
+    texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+    for axis in (ax.xaxis, ax.yaxis):  # the labels of ticks in view; the others are not drawn
+        low, high = sorted(axis.get_view_interval())
+        shown = zip(axis.get_majorticklocs(), axis.get_majorticklabels(), strict=True)
+        texts += [label for place, label in shown if low <= place <= high]
+    outside = []
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        inside = box.x0 <= extent.x0 and extent.x1 <= box.x1 + 1
+        if text.get_text() and not (inside and box.y0 <= extent.y0 and extent.y1 <= box.y1):
+            outside.append(text.get_text())
+    return outside
+
+
+def test_a_long_title_and_labels_are_wrapped_inside_the_image():
+    """The margins come from the texts' lengths: nothing is cut at the image's edge."""
+    from modelyard.plots import style
+
+    def draw(ax):
+        ax.barh([0, 1], [1, 2])
+        ax.set_yticks([0, 1], ["a feature with a long name", "x"])
+        style.finish(ax, "A title " * 12, "an axis label " * 12, "share")
+
+    figure = style.page_figure(draw)
+
+    assert texts_outside(figure) == []
+    assert "\n" in figure.axes[0].title.get_text()
+
+
+@pytest.mark.parametrize("result_name", ["binary_result", "multiclass_result", "regression_result"])
+def test_every_text_of_every_report_plot_lies_inside_its_image(result_name, request):
+    from modelyard.plots import registry, style
+    from modelyard.report import plot_options
+
+    result = request.getfixturevalue(result_name)
+    fitting = [name for name in registry.PLOTS if registry.why_not(result, name) is None]
+    for name in fitting:
+        options = plot_options(name, max_rows=200)
+        figure = style.page_figure(lambda ax: result.plot.draw(name, ax=ax, **options))  # noqa: B023
+        assert texts_outside(figure) == [], name

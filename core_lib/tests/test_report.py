@@ -258,3 +258,72 @@ def test_a_report_without_costly_plots_has_no_sample_table(regression_result, tm
 def test_an_unknown_report_mode_is_refused_with_the_choices(regression_result, tmp_path):
     with pytest.raises(ModelyardError, match="report mode 'quick' is unknown; choose fast or full"):
         regression_result.report(tmp_path / "r.html", plots=["residuals"], mode="quick")
+
+
+# -- the fast report's budget -----------------------------------------------------------
+
+COSTLY = ["permutation_importance", "learning_curve", "validation_curve"]
+
+
+def left_out(path) -> dict[str, str]:
+    """The plots of the "Left out of the fast report" table, and why each was left out."""
+    text = path.read_text()
+    if 'id="left-out"' not in text:
+        return {}
+    table = text[text.index('id="left-out"') :]
+    cells = Report(table[: table.index("</table>")]).cells
+    return dict(zip(cells[2::2], cells[3::2], strict=True))
+
+
+def test_a_spent_budget_leaves_out_the_costly_plots_and_says_how_to_draw_them(
+    binary_result, tmp_path
+):
+    path = binary_result.report(tmp_path / "r.html", max_rows=120, budget=0)
+
+    drawn = Report(path.read_text()).images
+    assert not set(COSTLY) & set(drawn)
+    assert "calibration_curve" in drawn and "roc_curve" in drawn
+    why = left_out(path)
+    assert list(why) == COSTLY
+    assert why["learning_curve"] == (
+        "the fast report's budget of 0.0 s was spent; draw it with --report full "
+        "or result.plot.learning_curve()"
+    )
+
+
+def test_a_budget_leaves_nothing_out_of_a_table_that_fits_in_the_sample(binary_result, tmp_path):
+    path = binary_result.report(tmp_path / "r.html", budget=0)  # 569 rows, a sample of 1,000
+
+    assert set(COSTLY) <= set(Report(path.read_text()).images)
+    assert left_out(path) == {}
+
+
+def test_a_costly_plot_is_left_out_when_its_estimate_is_more_than_the_budget_left(
+    binary_result, tmp_path, monkeypatch
+):
+    from modelyard.plots import registry
+
+    # Each refit is said to take 10 s and each prediction nothing.
+    monkeypatch.setattr(registry, "probe", lambda result, rows: registry.Probe(10.0, 0.0, 30))
+    path = binary_result.report(tmp_path / "r.html", max_rows=120, budget=60)
+
+    drawn = Report(path.read_text()).images
+    assert "permutation_importance" in drawn
+    why = left_out(path)
+    assert list(why) == ["learning_curve", "validation_curve"]
+    assert why["learning_curve"].startswith("it would take about 60.0 s, and ")  # 2 folds x 3
+
+
+def test_the_full_report_has_no_budget(binary_result, tmp_path):
+    path = binary_result.report(tmp_path / "r.html", plots=COSTLY, mode="full", budget=0)
+
+    assert list(Report(path.read_text()).images) == COSTLY
+
+
+def test_a_probe_times_one_fit_and_one_prediction_on_the_sample(binary_result):
+    from modelyard.plots import registry
+
+    found = registry.probe(binary_result, 120)
+
+    assert found.fit > 0 and found.predict > 0
+    assert found.columns == binary_result.split.x_test.shape[1]

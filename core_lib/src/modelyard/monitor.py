@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import os
 import uuid
@@ -218,22 +217,20 @@ def render_drift_report(report: DriftReport, *, model: str = "", current: str = 
 
 
 def _figure(item: FeatureDrift) -> str:
-    from matplotlib.figure import Figure
-
     from modelyard.plots.drift import plot_drift_bins
-    from modelyard.plots.style import FIGSIZE
+    from modelyard.plots.style import png
 
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
-    plot_drift_bins(
-        item.labels,
-        item.reference_shares,
-        item.current_shares,
-        title=f"{item.name}: {item.verdict}",
-        ax=figure.subplots(),
+    image = png(
+        lambda ax: plot_drift_bins(
+            item.labels,
+            item.reference_shares,
+            item.current_shares,
+            title=f"{item.name}: {item.verdict}",
+            ax=ax,
+        ),
+        dpi=80,
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(image).decode("ascii")
     caption = f"{item.name} ({item.kind}): PSI {_number(item.psi, 4)}"
     return (
         f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'

@@ -10,13 +10,20 @@ the ``fast`` mode, the default, they compute on a bounded, seeded sample with
 fewer points; in ``full`` mode on every row. Either way the report says how
 many rows each used (:func:`report_samples`): in the plot's caption and in the
 table "How each plot was computed".
+
+A fast report may also have a time budget (``modelyard score`` gives it
+:data:`BUDGET_SHARE` of the time scoring took). Its cheap plots are always
+drawn; then each costly plot that samples (the table has more rows than its
+sample) is drawn only if its cost, estimated from one timed fit and prediction
+on the sample (:func:`~modelyard.plots.registry.probe`), fits what is left.
+The report lists what it left out, and how to draw it.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
+import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,6 +69,9 @@ figcaption { color: #666; font-size: 0.9em; }
 #: The ways a report computes its costly plots (``fast`` on a bounded sample with
 #: fewer points, ``full`` on every row).
 REPORT_MODES = ("fast", "full")
+#: The share of scoring's time that ``modelyard score`` gives its fast report (see
+#: :func:`write_report`'s ``budget``): the report adds at most about half to the command.
+BUDGET_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,34 @@ class PlotSample:
         return ", ".join(words)
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A costly plot a fast report did not draw, because its cost did not fit the budget.
+
+    Attributes:
+        plot: the plot's name.
+        estimate: the seconds it would have taken, estimated from a probe (None
+            when the budget was spent before it, and no probe was made).
+        left: the seconds of the budget that were left.
+        budget: the report's budget in seconds.
+    """
+
+    plot: str
+    estimate: float | None
+    left: float
+    budget: float
+
+    def describe(self) -> str:
+        """The report's words for it, with how to draw it."""
+        why = (
+            f"the fast report's budget of {self.budget:.1f} s was spent"
+            if self.estimate is None
+            else f"it would take about {self.estimate:.1f} s, and {self.left:.1f} s of the "
+            f"fast report's {self.budget:.1f} s were left"
+        )
+        return f"{why}; draw it with --report full or result.plot.{self.plot}()"
+
+
 def write_report(
     result: Result,
     path: Path | str,
@@ -104,6 +142,7 @@ def write_report(
     mode: str = "fast",
     n_jobs: int = 1,
     max_rows: int | None = None,
+    budget: float | None = None,
     quiet: bool = False,
 ) -> Path:
     """Write the HTML report of ``result`` to ``path`` and return the path.
@@ -119,6 +158,10 @@ def write_report(
         n_jobs: processes for the costly plots' refits and shuffles (-1: every core).
         max_rows: in fast mode, the most rows of each costly plot (default: the
             plot's own bound, :attr:`~modelyard.plots.registry.Sampling.fast`).
+        budget: in fast mode, the seconds the report may take (None: no bound).
+            The cheap plots are drawn first; a costly plot that samples, and whose
+            estimated cost does not fit what is left, is listed under "Left out
+            of the fast report" instead of drawn.
         quiet: show no progress (one step per plot, on stderr).
 
     A plot that fails to draw is listed in the report with its error, and
@@ -128,7 +171,9 @@ def write_report(
     if target.is_dir():
         raise ModelyardError(f"{target} is a folder; give the report a file name like report.html")
     wanted = _plot_names(result, plots)
-    page = render_report(result, wanted, mode=mode, n_jobs=n_jobs, max_rows=max_rows, quiet=quiet)
+    page = render_report(
+        result, wanted, mode=mode, n_jobs=n_jobs, max_rows=max_rows, budget=budget, quiet=quiet
+    )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomicio.write_text(target, page)
@@ -154,27 +199,32 @@ def render_report(
     mode: str = "fast",
     n_jobs: int = 1,
     max_rows: int | None = None,
+    budget: float | None = None,
     quiet: bool = False,
 ) -> str:
     """The report's HTML text, with the named plots drawn and embedded.
 
-    ``mode``, ``n_jobs``, ``max_rows`` and ``quiet`` are as :func:`write_report` takes them.
+    ``mode``, ``n_jobs``, ``max_rows``, ``budget`` and ``quiet`` are as
+    :func:`write_report` takes them.
     """
     _check_mode(mode)
     plots = list(plots)
     samples = {s.plot: s for s in report_samples(result, plots, mode=mode, max_rows=max_rows)}
-    figures, failures = [], []
+    budgeted = _Budget(result, budget if mode == "fast" else None)
+    figures, failures = {}, []
     with Progress("report", len(plots), unit="plots", quiet=quiet) as progress:
-        for name in plots:
+        for name in sorted(plots, key=_costly):  # cheap plots first
             progress.update(0, status=name)
             try:
                 options = plot_options(name, mode=mode, n_jobs=n_jobs, max_rows=max_rows)
-                figures.append((name, _png(result, name, options)))
+                if budgeted.fits(name, options):
+                    figures[name] = _png(result, name, options)
             except Exception as error:  # one broken plot must not lose the report
                 failures.append((name, f"{type(error).__name__}: {error}"))
                 warnings.warn(f"report plot {name} failed: {error}", stacklevel=3)
             progress.update(1)
-    drawn = [samples[name] for name, _ in figures if name in samples]
+    figures = {name: figures[name] for name in plots if name in figures}  # the registry's order
+    drawn = [samples[name] for name in figures if name in samples]
     skipped = [(n, why) for n in _plots() if (why := _why_not(result, n)) and n not in plots]
     title = f"{result.model_name}: scoring report"
     parts = [
@@ -190,9 +240,12 @@ def render_report(
         _table(["", ""], model_card_rows(result)),
         "<h2>Plots</h2>",
         '<div class="plots">',
-        *[_figure(name, png, samples.get(name)) for name, png in figures],
+        *[_figure(name, png, samples.get(name)) for name, png in figures.items()],
         "</div>",
     ]
+    if budgeted.left_out:
+        rows = [(left.plot, left.describe()) for left in budgeted.left_out]
+        parts += ["<h2>Left out of the fast report</h2>", _table(["plot", "why"], rows, "left-out")]
     if drawn:
         parts += ["<h2>How each plot was computed</h2>", _samples_table(drawn)]
     if failures:
@@ -292,6 +345,46 @@ def plot_options(
     return options
 
 
+def _costly(name: str) -> bool:
+    """Whether plot ``name`` has a cost estimate, so a budget may leave it out."""
+    sampling = _plots()[name].sampling
+    return sampling is not None and sampling.cost is not None
+
+
+class _Budget:
+    """The seconds a fast report may take, and the costly plots that did not fit in them."""
+
+    def __init__(self, result: Result, seconds: float | None) -> None:
+        self.result, self.seconds = result, seconds
+        self.started = time.perf_counter()
+        self.probes: dict[int, Any] = {}
+        self.left_out: list[LeftOut] = []
+
+    def fits(self, name: str, options: dict[str, Any]) -> bool:
+        """Whether plot ``name``, drawn with ``options``, fits what is left of the budget.
+
+        A plot whose rows all fit in its sample is drawn whatever the budget: on a
+        small table the fast report is the full one.
+        """
+        from modelyard.plots.registry import probe, sampled_rows
+
+        sampling, rows = _plots()[name].sampling, options.get("max_rows")
+        if self.seconds is None or sampling is None or sampling.cost is None:
+            return True
+        if rows is None or sampled_rows(self.result, sampling.rows) <= rows:
+            return True
+        left = self.seconds - (time.perf_counter() - self.started)
+        estimate = None
+        if left > 0:  # else nothing fits, and probing would only cost more
+            if rows not in self.probes:  # one probe per sample size, shared by the plots
+                self.probes[rows] = probe(self.result, rows)
+            estimate = sampling.cost(options, self.probes[rows])
+            if estimate <= left:
+                return True
+        self.left_out.append(LeftOut(name, estimate, left, self.seconds))
+        return False
+
+
 def _check_mode(mode: str) -> None:
     if mode not in REPORT_MODES:
         raise ModelyardError(f"report mode {mode!r} is unknown; choose {' or '.join(REPORT_MODES)}")
@@ -321,21 +414,12 @@ def report_samples(
 
 
 def _png(result: Result, name: str, options: dict[str, Any]) -> bytes:
-    from modelyard.plots.style import FIGSIZE, require_matplotlib
+    from modelyard.plots.style import png
 
-    require_matplotlib()
-    from matplotlib.figure import Figure
-
-    # A bare Figure, not pyplot: nothing is left open and no backend is needed.
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
-    ax = figure.subplots()
     spec = _plots()[name]
     # A plot result.plot offers is drawn through its method; the data plots through draw().
     draw = getattr(result.plot, name) if spec.on_result else partial(result.plot.draw, name)
-    draw(ax=ax, **options)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    return png(lambda ax: draw(ax=ax, **options))
 
 
 def _figure(name: str, png: bytes, sample: PlotSample | None) -> str:
@@ -364,10 +448,11 @@ def _samples_table(samples: list[PlotSample]) -> str:
     return f'<table id="samples"><tr>{head}</tr>{body}</table>'
 
 
-def _table(header: list[str], rows: Iterable[tuple[str, str]]) -> str:
+def _table(header: list[str], rows: Iterable[tuple[str, str]], id: str | None = None) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header) if any(header) else ""
     body = "".join(f"<tr><th>{_e(k)}</th><td{_num(v)}>{_e(v)}</td></tr>" for k, v in rows)
-    return f"<table>{f'<tr>{head}</tr>' if head else ''}{body}</table>"
+    opening = "<table>" if id is None else f'<table id="{id}">'
+    return f"{opening}{f'<tr>{head}</tr>' if head else ''}{body}</table>"
 
 
 def _num(text: str) -> str:

@@ -79,17 +79,27 @@ class Result:
         mode: str = "fast",
         n_jobs: int = 1,
         max_rows: int | None = None,
+        budget: float | None = None,
         quiet: bool = False,
     ) -> Path:
         """Write a self-contained HTML report of this result to ``path``; returns the path.
 
         ``mode="fast"`` (the default) computes the costly plots on a bounded
-        sample, ``"full"`` on every row. See :func:`modelyard.report.write_report`.
+        sample, ``"full"`` on every row; a fast report with a ``budget`` (seconds)
+        leaves out the costly plots that do not fit it. See
+        :func:`modelyard.report.write_report`.
         """
         from modelyard.report import write_report
 
         return write_report(
-            self, path, plots=plots, mode=mode, n_jobs=n_jobs, max_rows=max_rows, quiet=quiet
+            self,
+            path,
+            plots=plots,
+            mode=mode,
+            n_jobs=n_jobs,
+            max_rows=max_rows,
+            budget=budget,
+            quiet=quiet,
         )
 
     def to_dict(self) -> dict[str, Any]:

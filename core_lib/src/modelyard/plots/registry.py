@@ -54,11 +54,16 @@ class Sampling:
         fast: the options the fast mode adds: ``max_rows``, the most rows (a
             seeded sample, stratified for classifiers), and fewer points or repeats.
         parallel: whether the plot takes ``n_jobs`` (it refits or predicts many times).
+        cost: ``cost(options, probe)``, the seconds the plot would take drawn with
+            ``options``, from a :class:`Probe` of the model on the same sample; None
+            for a plot that costs about as little as a cheap one. The fast report
+            leaves out a plot whose cost does not fit its budget.
     """
 
     rows: str
     fast: dict[str, Any] = field(default_factory=dict)
     parallel: bool = False
+    cost: Callable[[dict[str, Any], Probe], float] | None = None
 
     def __post_init__(self) -> None:
         if self.rows not in SAMPLED_ROWS:
@@ -66,6 +71,57 @@ class Sampling:
                 f"a plot samples {self.rows!r} rows, which modelyard does not know; "
                 f"choose from {', '.join(SAMPLED_ROWS)}"
             )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one fit and one prediction of a model cost on a report's sample.
+
+    Attributes:
+        fit: seconds to fit a clone of the estimator on the sample of every row.
+        predict: seconds to predict the sample of the test split.
+        columns: the input columns (permutation importance shuffles each).
+    """
+
+    fit: float
+    predict: float
+    columns: int
+
+
+def probe(result: Result, max_rows: int | None) -> Probe:
+    """Time one fit of a clone of ``result``'s estimator and one prediction, on samples.
+
+    The samples are those of the fast report's costly plots (at most ``max_rows``
+    rows, seeded), so the times say what each of their refits and shuffles costs.
+    """
+    from time import perf_counter
+
+    from sklearn.base import clone
+
+    assert result.split is not None
+    x, y = _sample(result, *_all_rows(result), max_rows)
+    started = perf_counter()
+    clone(result.fitted_estimator).fit(x, y)
+    fitted = perf_counter()
+    x_test, _ = _sample(result, result.split.x_test, result.split.y_test, max_rows)
+    result.fitted_estimator.predict(x_test)
+    return Probe(fitted - started, perf_counter() - fitted, x_test.shape[1])
+
+
+def _refits(count_option: str) -> Callable[[dict[str, Any], Probe], float]:
+    """The cost of a curve that refits once per fold and per value of ``count_option``."""
+
+    def cost(options: dict[str, Any], probe: Probe) -> float:
+        values = options.get(count_option)
+        count = len(values) if isinstance(values, (list, tuple)) else values or 5
+        return options.get("cv", 5) * count * probe.fit
+
+    return cost
+
+
+def _shuffles(options: dict[str, Any], probe: Probe) -> float:
+    """Permutation importance: one prediction per column and repeat, and one unshuffled."""
+    return (probe.columns * options.get("n_repeats", 5) + 1) * probe.predict
 
 
 @dataclass(frozen=True)
@@ -494,7 +550,9 @@ for _spec in (
         _permutation_importance,
         needs=frozenset({"estimator", "data"}),
         report_options={"n_repeats": 5},
-        sampling=Sampling("test", {"max_rows": FAST_ROWS, "n_repeats": 3}, parallel=True),
+        sampling=Sampling(
+            "test", {"max_rows": FAST_ROWS, "n_repeats": 3}, parallel=True, cost=_shuffles
+        ),
     ),
     PlotSpec(
         "learning_curve",
@@ -503,7 +561,10 @@ for _spec in (
         needs=_MODEL,
         report_options={"cv": 3},
         sampling=Sampling(
-            "all", {"max_rows": FAST_ROWS, "cv": 2, "train_sizes": (0.2, 0.6, 1.0)}, True
+            "all",
+            {"max_rows": FAST_ROWS, "cv": 2, "train_sizes": (0.2, 0.6, 1.0)},
+            parallel=True,
+            cost=_refits("train_sizes"),
         ),
     ),
     PlotSpec(
@@ -513,7 +574,12 @@ for _spec in (
         needs=_MODEL,
         report_options={"cv": 3},
         check=_validation_default,
-        sampling=Sampling("all", {"max_rows": FAST_ROWS, "cv": 2, "max_values": 3}, parallel=True),
+        sampling=Sampling(
+            "all",
+            {"max_rows": FAST_ROWS, "cv": 2, "max_values": 3},
+            parallel=True,
+            cost=_refits("max_values"),
+        ),
     ),
     PlotSpec(
         "target_association",

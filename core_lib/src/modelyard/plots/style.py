@@ -7,14 +7,20 @@ non-interactive Agg backend is selected, so plotting works on servers and in CI.
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import sys
+import textwrap
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from modelyard.exceptions import PlotError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 #: Colours of successive series (colour-blind safe, Okabe-Ito).
 PALETTE = (
@@ -106,3 +112,91 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, *, legend: bool = Fal
 def colour(index: int) -> str:
     """The house colour of the ``index``-th series."""
     return PALETTE[index % len(PALETTE)]
+
+
+def page_figure(draw: Callable[[Axes], object]) -> Figure:
+    """A bare figure (not pyplot's: nothing is left open) with what ``draw`` plots on its Axes.
+
+    Its margins come from :func:`fit_margins`: the figures of modelyard's HTML pages.
+    """
+    _load_matplotlib()
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=FIGSIZE)
+    ax = figure.subplots()
+    draw(ax)
+    fit_margins(figure, ax)
+    return figure
+
+
+def png(draw: Callable[[Axes], object], *, dpi: int = 100) -> bytes:
+    """The PNG image of :func:`page_figure`, for an HTML page."""
+    buffer = io.BytesIO()
+    page_figure(draw).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+#: Widths and heights of text as multiples of the font size, for :func:`fit_margins`: a
+#: character at most (DejaVu Sans' digits and lower case are 0.55-0.64 em), and a line.
+CHAR_EM, LINE_EM = 0.62, 1.35
+#: Room around the plot's texts, in inches: the figure's edge, and ticks with their pads.
+EDGE, TICKS = 0.12, 0.1
+
+
+def fit_margins(figure: Figure, ax: Axes) -> None:
+    """Leave room around ``ax`` for its titles and tick labels, from the lengths of their texts.
+
+    Constrained layout measures every text by drawing the figure once more, a
+    third of a report's drawing time; the margins are estimated from the
+    number of characters instead. A title or axis label too long for the
+    figure is wrapped onto more lines.
+    """
+    import matplotlib
+
+    width, height = figure.get_size_inches()
+    em = matplotlib.rcParams["font.size"] / 72
+    ylabel = _wrap(ax.yaxis.label, height - 2 * EDGE, em) * em
+    left = min(EDGE + ylabel + TICKS + _extent(ax.get_yticklabels(), em, across=True), 0.6 * width)
+    right = min(EDGE + 0.5 * CHAR_EM * em * _longest(ax.get_xticklabels()), 0.2 * width)
+    # The title and the x label are centred on the Axes, not on the figure.
+    centre = (left + width - right) / 2
+    room = 2 * min(centre, width - centre) - 2 * EDGE
+    title = _wrap(ax.title, room, 1.2 * em) * 1.2 * em
+    xlabel = _wrap(ax.xaxis.label, room, em) * em
+    bottom = EDGE + xlabel + TICKS + _extent(ax.get_xticklabels(), em, across=False)
+    top = EDGE + title + TICKS
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=min(bottom / height, 0.5),
+        top=1 - min(top / height, 0.4),
+    )
+
+
+def _wrap(text: Text, room: float, em: float) -> float:
+    """Wrap ``text`` to ``room`` inches at ``em`` inches a character; its height in ems."""
+    content = text.get_text()
+    if not content:
+        return 0
+    columns = max(int(room / (CHAR_EM * em)), 10)
+    if len(content) > columns:
+        content = textwrap.fill(content, columns)
+        text.set_text(content)
+    return LINE_EM * (content.count("\n") + 1)
+
+
+def _longest(labels: Iterable[Text]) -> int:
+    return max((len(label.get_text()) for label in labels if label.get_visible()), default=0)
+
+
+def _extent(labels: Iterable[Text], em: float, *, across: bool) -> float:
+    """Inches the tick labels take from the axis outwards (``across``: y labels, side by side)."""
+    labels = [label for label in labels if label.get_visible() and label.get_text()]
+    if not labels:
+        return 0
+    turn = math.radians(labels[0].get_rotation())
+    long = CHAR_EM * em * _longest(labels)
+    tall = LINE_EM * em
+    if across:
+        return abs(long * math.cos(turn)) + abs(tall * math.sin(turn))
+    return abs(long * math.sin(turn)) + abs(tall * math.cos(turn))
