@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-EXAMPLES = {"/predict": 800, "/health/live": 20, "/health/ready": 20, "/metadata": 20}
+EXAMPLES = {"/predict": 400, "/health/live": 10, "/health/ready": 10, "/metadata": 10}
 
 
 def _fuzz(schema, path: str, method: str, mode: GenerationMode, examples: int) -> list[int]:
@@ -42,9 +42,9 @@ def test_generated_valid_and_invalid_requests_never_get_a_5xx(app):
     for path, examples in EXAMPLES.items():
         method = "POST" if path == "/predict" else "GET"
         statuses += _fuzz(schema, path, method, GenerationMode.POSITIVE, examples)
-    statuses += _fuzz(schema, "/predict", "POST", GenerationMode.NEGATIVE, 250)
+    statuses += _fuzz(schema, "/predict", "POST", GenerationMode.NEGATIVE, 200)
 
-    assert len(statuses) >= 1000
+    assert len(statuses) >= 600
     assert 200 in statuses and 422 in statuses  # both kinds of answer were exercised
 
 

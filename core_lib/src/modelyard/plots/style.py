@@ -136,11 +136,15 @@ def png(draw: Callable[[Axes], object], *, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-#: Widths and heights of text as multiples of the font size, for :func:`fit_margins`: a
-#: character at most (DejaVu Sans' digits and lower case are 0.55-0.64 em), and a line.
-CHAR_EM, LINE_EM = 0.62, 1.35
-#: Room around the plot's texts, in inches: the figure's edge, and ticks with their pads.
-EDGE, TICKS = 0.12, 0.1
+#: The width of a character in ems, for :func:`fit_margins` (DejaVu Sans' digits and lower
+#: case are 0.55 to 0.64 em wide).
+CHAR_EM = 0.62
+#: The height of a line of text in ems.
+LINE_EM = 1.35
+#: Inches left between the figure's edge and its texts.
+EDGE = 0.12
+#: Inches the ticks take, with their pads, between an axis and its tick labels.
+TICKS = 0.1
 
 
 def fit_margins(figure: Figure, ax: Axes) -> None:
