@@ -226,7 +226,7 @@ def test_a_model_with_more_tree_nodes_than_the_limit_is_not_converted(binary_dat
     model = load_model(str(model.save("models")))
 
     record = _card(model.ref)["compiled"]
-    assert record["parity"] != "passed"
+    assert record["parity"] == "skipped"
     assert f"too large to compile: {nodes:,} tree nodes" in record["reason"]
     assert Predictor(model).path != "onnx"
 

@@ -14,7 +14,9 @@ The card records the outcome in its ``compiled`` field::
      "max_abs_diff": 1.2e-06, "reason": null}
 
 A graph that does not convert, or converts and disagrees, is not written; the
-card says ``"parity": "failed"`` and why, and the save goes on. Without the
+card says ``"parity": "failed"`` and why, and the save goes on. A model that is
+not tried (more than :data:`MAX_TREE_NODES` tree nodes, or no rows to check on)
+says ``"parity": "skipped"`` and why. Without the
 extra nothing is attempted and ``compiled`` is None.
 
 The server (:mod:`modelyard.serving.predictor`) predicts with the graph when its
@@ -170,12 +172,15 @@ def compile_estimator(
     if not runtime_installed():
         return None
     if rows is None or len(rows) == 0:
-        return _failed("no training rows to check parity on (fit on a DataFrame or an array)")
+        return _failed(
+            "no training rows to check parity on (fit on a DataFrame or an array)", parity="skipped"
+        )
     nodes = tree_nodes(estimator)
     if nodes > MAX_TREE_NODES:
         return _failed(
             f"too large to compile: {nodes:,} tree nodes (the limit is {MAX_TREE_NODES:,}); "
-            "scikit-learn answers its predictions"
+            "scikit-learn answers its predictions",
+            parity="skipped",
         )
     try:
         payload = _convert(estimator, features, is_classifier)
@@ -309,12 +314,13 @@ class CompiledModel:
 _NUMPY = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(string)": object}
 
 
-def _failed(reason: str, largest: float | None = None) -> Compiled:
+def _failed(reason: str, largest: float | None = None, *, parity: str = "failed") -> Compiled:
+    """The record of no graph: ``failed`` (tried; it did not convert or agree) or ``skipped``."""
     record = {
         "format": "onnx",
         "file": None,
         "sha256": None,
-        "parity": "failed",
+        "parity": parity,
         "max_abs_diff": largest,
         "reason": reason,
     }

@@ -103,6 +103,8 @@ class Predictor:
             reason = "MODELYARD_COMPILED=off"
         elif record is None:
             reason = "the model has no ONNX graph (save it with modelyard[onnx] installed)"
+        elif record.get("parity") == "skipped":
+            reason = f"the model was not compiled: {record.get('reason')}"
         elif record.get("parity") != "passed":
             reason = f"the ONNX graph failed its parity check: {record.get('reason')}"
         elif not runtime_installed():
