@@ -217,7 +217,7 @@ def render_report(
             progress.update(0, status=name)
             try:
                 options = plot_options(name, mode=mode, n_jobs=n_jobs, max_rows=max_rows)
-                if budgeted.fits(name, options):
+                if budgeted.fits(name, options, samples.get(name)):
                     figures[name] = _png(result, name, options)
             except Exception as error:  # one broken plot must not lose the report
                 failures.append((name, f"{type(error).__name__}: {error}"))
@@ -360,25 +360,26 @@ class _Budget:
         self.probes: dict[int, Any] = {}
         self.left_out: list[LeftOut] = []
 
-    def fits(self, name: str, options: dict[str, Any]) -> bool:
+    def fits(self, name: str, options: dict[str, Any], sample: PlotSample | None) -> bool:
         """Whether plot ``name``, drawn with ``options``, fits what is left of the budget.
 
-        A plot whose rows all fit in its sample is drawn whatever the budget: on a
-        small table the fast report is the full one.
+        ``sample`` is the rows the plot computes on (:func:`report_samples`). A plot
+        that uses every row is drawn whatever the budget: on a small table the fast
+        report is the full one.
         """
-        from modelyard.plots.registry import probe, sampled_rows
+        from modelyard.plots.registry import probe
 
-        sampling, rows = _plots()[name].sampling, options.get("max_rows")
+        sampling = _plots()[name].sampling
         if self.seconds is None or sampling is None or sampling.cost is None:
             return True
-        if rows is None or sampled_rows(self.result, sampling.rows) <= rows:
+        if sample is None or sample.rows >= sample.of_rows:
             return True
         left = self.seconds - (time.perf_counter() - self.started)
         estimate = None
         if left > 0:  # else nothing fits, and probing would only cost more
-            if rows not in self.probes:  # one probe per sample size, shared by the plots
-                self.probes[rows] = probe(self.result, rows)
-            estimate = sampling.cost(options, self.probes[rows])
+            if sample.rows not in self.probes:  # one probe per sample size, shared by the plots
+                self.probes[sample.rows] = probe(self.result, sample.rows)
+            estimate = sampling.cost(options, self.probes[sample.rows])
             if estimate <= left:
                 return True
         self.left_out.append(LeftOut(name, estimate, left, self.seconds))
