@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 
 from modelyard.serving.predictor import Predictor
@@ -83,3 +84,60 @@ def test_rows_outside_the_training_range_are_answered_by_scikit_learn_not_the_gr
     answer = predictor.predict(rows.to_numpy().tolist(), in_contract=False)
 
     assert answer["predictions"] == trained_classifier.predict(rows).tolist()
+
+
+def test_a_pipeline_is_answered_step_by_step_with_the_estimators_answers(
+    trained_classifier, binary_data
+):
+    predictor = Predictor(trained_classifier)
+    rows = binary_data.x.head(20)
+
+    answer = predictor.predict(rows.to_numpy().tolist(), probabilities=True)
+
+    assert predictor.walk == "steps"
+    assert answer["predictions"] == trained_classifier.estimator.predict(rows).tolist()
+    assert answer["probabilities"] == trained_classifier.estimator.predict_proba(rows).tolist()
+
+
+def test_a_passthrough_step_is_skipped_as_the_pipeline_skips_it(binary_data):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from modelyard import Model
+
+    steps = [("none", "passthrough"), ("scale", StandardScaler()), ("model", LogisticRegression())]
+    model = Model(Pipeline(steps), name="passthrough").train(binary_data)
+    rows = binary_data.x.head(20)
+
+    predictor = Predictor(model)
+    answer = predictor.predict(rows.to_numpy().tolist())
+
+    assert predictor.walk == "steps"
+    assert answer["predictions"] == model.estimator.predict(rows).tolist()
+
+
+def test_a_pipeline_subclass_is_asked_itself(binary_data):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from modelyard import Model
+
+    class Subclass(Pipeline):
+        pass
+
+    model = Model(Subclass([("scale", StandardScaler()), ("model", LogisticRegression())]))
+    predictor = Predictor(model.train(binary_data))
+
+    assert predictor.uses_arrays
+    assert predictor.walk is None
+
+
+def test_a_walk_that_disagrees_with_the_pipeline_is_not_used(trained_classifier, monkeypatch):
+    from modelyard.serving import predictor as module
+
+    # A walk that changes every answer: the start-up check must refuse it.
+    monkeypatch.setattr(module._StepWalk, "predict", lambda self, X: np.zeros(len(X)) - 1)
+
+    assert Predictor(trained_classifier).walk is None

@@ -5,11 +5,20 @@ by a probe: a pipeline that selects columns by name (a ColumnTransformer) needs
 a DataFrame, most others give the same answer for an array in training column
 order and skip building a DataFrame on every request.
 
-Random and extra-trees forests get one more start-up decision: scikit-learn
-spreads a forest's prediction over joblib workers, which for a handful of rows
-costs far more than walking the trees. For those, the trees are asked
-directly, one after the other, the same sum in the same order; the probe
-checks the answers match scikit-learn's before this path is used.
+Two kinds of estimator get one more start-up decision, when arrays are used:
+
+* random and extra-trees forests: scikit-learn spreads a forest's prediction
+  over joblib workers, which for a handful of rows costs far more than walking
+  the trees. The trees are asked directly, one after the other, the same sum in
+  the same order;
+* pipelines: ``Pipeline.predict`` checks that it is fitted and builds its tags
+  (a deep copy of its steps) on every call, a tenth of a single-row request for
+  a scaled linear model. The steps are asked directly instead, each
+  ``transform`` in turn then the last step's ``predict``, which is what
+  ``Pipeline.predict`` does after its checks; each step still validates its input.
+
+Either walk is used only if it gives exactly the estimator's answers on the
+probe rows, and only for those exact classes (a subclass may predict differently).
 
 A model saved with an ONNX graph that passed its parity check (see
 :mod:`modelyard.compiled`) is answered by ONNX Runtime instead, unless the
@@ -57,17 +66,10 @@ class Predictor:
             f.name for f in model.schema.features if f.nullable and f.kind == "category"
         }
         self.uses_arrays = self._arrays_give_the_same_answers()
-        self._predict, self._predict_proba = (
-            model.estimator.predict,
-            getattr(model.estimator, "predict_proba", None),
-        )
-        if self.uses_arrays:  # the warning is silenced around these calls only, not process-wide
-            self._predict = _without_names_warning(self._predict)
-            if self._predict_proba is not None:
-                self._predict_proba = _without_names_warning(self._predict_proba)
-        forest = _TreeWalk.of(model.estimator) if self.uses_arrays else None
-        if forest is not None and self._same_as_estimator(forest):
-            self._predict, self._predict_proba = forest.predict, forest.predict_proba
+        #: The walk that answers instead of the estimator's own methods ("trees" or
+        #: "steps"), or None.
+        self.walk: str | None = None
+        self._predict, self._predict_proba = self._methods(model.estimator)
         logger.debug("prediction input: %s", "NumPy arrays" if self.uses_arrays else "DataFrames")
         self.compiled, self.path = self._compiled(model)
 
@@ -94,6 +96,21 @@ class Predictor:
         if probabilities:
             answer["probabilities"] = _finite(self._predict_proba(X)).tolist()  # type: ignore[misc]
         return answer
+
+    def _methods(self, estimator: Any) -> tuple[Any, Any]:
+        """The functions that answer ``predict`` and ``predict_proba`` (None without it)."""
+        predict, proba = estimator.predict, getattr(estimator, "predict_proba", None)
+        if not self.uses_arrays:
+            return predict, proba
+        walk = _TreeWalk.of(estimator) or _StepWalk.of(estimator)
+        if walk is not None and self._same_as_estimator(walk, proba is not None):
+            self.walk = walk.name
+            predict, proba = walk.predict, walk.predict_proba if proba is not None else None
+            if not walk.checks_names:
+                return predict, proba
+        # The warning is silenced around these calls only, not process-wide.
+        silenced = _without_names_warning(proba) if proba is not None else None
+        return _without_names_warning(predict), silenced
 
     def _compiled(self, model: Model) -> tuple[CompiledModel | None, str]:
         """The ONNX session to predict with, or None; and the path served, as logged."""
@@ -128,14 +145,17 @@ class Predictor:
             logger.info("prediction path: scikit-learn (%s)", reason)
         return session, path
 
-    def _same_as_estimator(self, forest: "_TreeWalk") -> bool:
-        """Whether walking the trees gives exactly the estimator's answers on the probe rows."""
+    def _same_as_estimator(self, walk: "_TreeWalk | _StepWalk", probabilities: bool) -> bool:
+        """Whether the walk gives exactly the estimator's answers on the probe rows."""
         X = np.array([_probe_row(self.schema, offset) for offset in range(8)], dtype=np.float64)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=_NAMES_WARNING)
-            same = bool((forest.predict(X) == self.estimator.predict(X)).all())
-            if same and forest.is_classifier:
-                same = bool((forest.predict_proba(X) == self.estimator.predict_proba(X)).all())
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_NAMES_WARNING)
+                same = bool((walk.predict(X) == self.estimator.predict(X)).all())
+                if same and probabilities:
+                    same = bool((walk.predict_proba(X) == self.estimator.predict_proba(X)).all())
+        except Exception:  # a walk that cannot answer is not used; the estimator's methods are
+            return False
         return same
 
     def _input(self, rows: list[list[Any]]) -> Any:
@@ -216,8 +236,51 @@ def _equal(a: Any, b: Any) -> bool:
     return bool((a == b).all())
 
 
+class _StepWalk:
+    """A fitted Pipeline's prediction without its per-call checks: each step in turn."""
+
+    name = "steps"
+    #: The first step sees the array and warns that it has no feature names.
+    checks_names = True
+
+    def __init__(self, transforms: list[Any], final: Any):
+        self.transforms, self.final = transforms, final
+
+    @classmethod
+    def of(cls, estimator: Any) -> "_StepWalk | None":
+        """The step walk for a scikit-learn Pipeline (exactly that class), else None."""
+        from sklearn.pipeline import Pipeline
+
+        if type(estimator) is not Pipeline:
+            return None
+        # Pipeline.predict skips a step that is None or "passthrough"; so does the walk.
+        transforms = [step for _, step in estimator.steps[:-1] if not _skipped(step)]
+        return cls(transforms, estimator.steps[-1][1])
+
+    def _transformed(self, X: np.ndarray) -> Any:
+        for step in self.transforms:
+            X = step.transform(X)
+        return X
+
+    def predict(self, X: np.ndarray) -> Any:
+        """The last step's prediction for the transformed rows."""
+        return self.final.predict(self._transformed(X))
+
+    def predict_proba(self, X: np.ndarray) -> Any:
+        """The last step's class probabilities for the transformed rows."""
+        return self.final.predict_proba(self._transformed(X))
+
+
+def _skipped(step: Any) -> bool:
+    return step is None or (isinstance(step, str) and step == "passthrough")
+
+
 class _TreeWalk:
     """A fitted single-output forest's prediction without joblib: each tree in turn."""
+
+    name = "trees"
+    #: The trees are asked without input checks (the rows are already a float array).
+    checks_names = False
 
     def __init__(self, forest: Any, is_classifier: bool):
         self.forest = forest
