@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import socket
@@ -150,6 +151,24 @@ def test_a_kept_alive_connection_whose_next_request_stalls_is_closed(serve_with_
     sock.close()
 
 
+def test_an_idle_kept_alive_connection_stays_open_as_long_as_the_keep_alive_setting(
+    serve_model,
+):
+    url, _server = serve_model(MODELYARD_KEEP_ALIVE="30")
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=CLOSE_WAIT)
+    connection.request("GET", "/health/live")
+    connection.getresponse().read()
+    first = connection.sock
+    time.sleep(7)  # past uvicorn's own 5 s, far within the 30 s asked for
+
+    connection.request("GET", "/health/live")  # http.client raises if the server closed it
+    answer = connection.getresponse()
+
+    assert answer.status == 200 and connection.sock is first
+    connection.close()
+
+
 def test_a_body_deadline_shorter_than_the_header_deadline_is_kept(serve_model):
     url, _server = serve_model(MODELYARD_HEADER_TIMEOUT="60", MODELYARD_BODY_TIMEOUT="1")
     sock = _connect(url)
@@ -185,7 +204,12 @@ def test_a_body_parsed_in_the_parsing_process_gets_the_same_predictions(
 
 @pytest.mark.parametrize(
     "setting",
-    ["MODELYARD_HEADER_TIMEOUT", "MODELYARD_BODY_TIMEOUT", "MODELYARD_MAX_IN_FLIGHT"],
+    [
+        "MODELYARD_HEADER_TIMEOUT",
+        "MODELYARD_BODY_TIMEOUT",
+        "MODELYARD_KEEP_ALIVE",
+        "MODELYARD_MAX_IN_FLIGHT",
+    ],
 )
 @pytest.mark.parametrize("value", ["soon", "0", "-5"])
 def test_serve_refuses_a_limit_that_is_not_positive(

@@ -16,7 +16,12 @@ health probes included, so it does not help either.
   (default 60).
 
 A connection past its deadline is closed. :func:`modelyard.serving.serve`
-gives the class to uvicorn as its ``http`` protocol.
+gives the class to uvicorn as its ``http`` protocol, and :func:`keep_alive` as
+its ``timeout_keep_alive``: the seconds a kept-alive connection may stay idle
+between requests (``MODELYARD_KEEP_ALIVE``, default 5, uvicorn's own). A proxy
+or load balancer that keeps idle connections to the server longer than that may
+send a request just as the server closes the connection, and the request fails:
+behind one, set it above the proxy's idle timeout.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ HEADER_TIMEOUT_ENV = "MODELYARD_HEADER_TIMEOUT"
 BODY_TIMEOUT_ENV = "MODELYARD_BODY_TIMEOUT"
 DEFAULT_HEADER_TIMEOUT = 10.0
 DEFAULT_BODY_TIMEOUT = 60.0
+KEEP_ALIVE_ENV = "MODELYARD_KEEP_ALIVE"
+DEFAULT_KEEP_ALIVE = 5.0
 
 
 @functools.cache
@@ -47,6 +54,11 @@ def deadlines() -> tuple[float, float]:
         _seconds(HEADER_TIMEOUT_ENV, DEFAULT_HEADER_TIMEOUT),
         _seconds(BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT),
     )
+
+
+def keep_alive() -> float:
+    """Seconds a kept-alive connection may stay idle: ``MODELYARD_KEEP_ALIVE``, else 5."""
+    return _seconds(KEEP_ALIVE_ENV, DEFAULT_KEEP_ALIVE)
 
 
 class DeadlineProtocol(HttpToolsProtocol):

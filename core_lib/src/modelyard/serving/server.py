@@ -43,15 +43,17 @@ def serve(
     workers, Prometheus metrics are kept in a shared folder (a fresh temporary
     one unless ``PROMETHEUS_MULTIPROC_DIR`` names one) so ``/metrics`` counts
     every worker's requests. On SIGTERM, requests in flight are finished first
-    (for up to 30 s). Connections that do not send their request in time are
+    (for up to 30 s). Connections that do not send their request in time, or stay
+    idle longer than ``MODELYARD_KEEP_ALIVE`` seconds between requests, are
     closed (:mod:`modelyard.serving.protocol`).
     """
     import uvicorn
 
-    from modelyard.serving.protocol import DeadlineProtocol, deadlines  # imports uvicorn
+    from modelyard.serving.protocol import DeadlineProtocol, deadlines, keep_alive
 
     check_listen(port, workers)
     deadlines(), max_in_flight()  # a bad setting is one error here, not one per worker
+    idle_seconds = keep_alive()
     location = locate(model)
     try:
         loaded = load_model(location, trusted=trusted)
@@ -79,6 +81,7 @@ def serve(
         access_log=False,  # modelyard writes its own, as JSON
         log_config=log_config(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=idle_seconds,
         http=DeadlineProtocol,
         **options,
     )
