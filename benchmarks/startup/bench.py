@@ -19,6 +19,10 @@ Paired measurements, alternating, order rotated every repetition:
   each server is started in its own process group and stopped with SIGTERM
   (SIGKILL after 10 s). 6 repetitions after one warm-up round that fills the
   page cache (smoke: 1, no warm-up). Target: modelyard at most a third of MLflow.
+  Beside them, the serving benchmark's bare FastAPI floor (``floor_app.py``:
+  ``skops.io.load`` of the same file at import, one route, uvicorn; in
+  modelyard's venv) until ``GET /openapi.json`` answers 200: what a Python
+  server of this stack pays at least to start, to read the target against.
 
 Each server's first answer is checked to be a working prediction after the
 ready answer, outside the timed part, so neither is ready in name only.
@@ -55,6 +59,8 @@ START_TIMEOUT = 120
 HERE = Path(__file__).resolve().parent
 # modelyard as a server is deployed: its own venv with only modelyard[serve], as MLflow has its own.
 SERVE_VENV = HERE / ".venv-modelyard"
+#: Where the serving benchmark's bare FastAPI floor lives (``floor_app.py``).
+FLOOR_DIR = HERE.parent / "serving"
 
 
 def main() -> None:
@@ -79,6 +85,7 @@ def main() -> None:
         servers = {
             "modelyard": _modelyard_server(modelyard, folder, rows),
             "mlflow": _mlflow_server(mlflow, mlflow_dir, rows),
+            "floor": _floor_server(modelyard, folder, rows),
         }
         starts = alternate(
             {name: (lambda server=server: _cold_start(server)) for name, server in servers.items()},
@@ -95,6 +102,15 @@ def main() -> None:
             median(starts["mlflow"]),
             target=1 / 3,
             note="modelyard /health/ready 200 vs mlflow /ping 200",
+        ),
+        Row(
+            "cold start to a ready answer",
+            "s",
+            median(starts["modelyard"]),
+            "bare FastAPI floor",
+            median(starts["floor"]),
+            note="the floor's own cold start is "
+            f"{median(starts['floor']) / median(starts['mlflow']):.2f}x MLflow's",
         ),
     ]
     write(
@@ -114,6 +130,9 @@ def main() -> None:
             f" polled every {POLL_SECONDS * 1000:.0f} ms, median of {repetitions}",
             "same fitted estimator (StandardScaler + LogisticRegression, breast cancer);"
             " one worker each; MLflow from its own venv with --env-manager local",
+            "the bare FastAPI floor (benchmarks/serving/floor_app.py: skops.io.load, one"
+            " route, uvicorn) in modelyard's venv is the least a Python server of this stack"
+            " pays to start; its ready answer is GET /openapi.json",
         ],
     )
 
@@ -185,6 +204,20 @@ def _modelyard_server(python: Path, folder: Path, rows: list) -> dict:
         "ready": "/health/ready",
         "predict": "/predict",
         "body": {"rows": [dict(zip(columns, row, strict=True)) for row in data]},
+    }
+
+
+def _floor_server(python: Path, folder: Path, rows: list) -> dict:
+    """The serving benchmark's bare FastAPI floor: it loads the model file at import, then binds."""
+    _columns, data = rows
+    command = [str(python), "-m", "uvicorn", "floor_app:app", "--app-dir", str(FLOOR_DIR)]
+    command += ["--port", "{port}", "--no-access-log", "--log-level", "warning"]
+    return {
+        "command": command,
+        "env": {"FLOOR_MODEL": str(folder / "model.skops")},
+        "ready": "/openapi.json",
+        "predict": "/predict",
+        "body": data,
     }
 
 
