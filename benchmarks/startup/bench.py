@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import (
@@ -92,25 +93,22 @@ def main() -> None:
             repetitions,
             warmup=0 if args.smoke else 1,
         )
+
+    def cold_start(peer: str, name: str, **extra: Any) -> Row:
+        mine, theirs = median(starts["modelyard"]), median(starts[peer])
+        return Row("cold start to a ready answer", "s", mine, name, theirs, **extra)
+
+    floor_share = median(starts["floor"]) / median(starts["mlflow"])
     rows_out = [
         Row("import time", "s", median(imports["modelyard"]), "mlflow", median(imports["mlflow"])),
-        Row(
-            "cold start to a ready answer",
-            "s",
-            median(starts["modelyard"]),
+        cold_start(
+            "mlflow",
             "mlflow models serve",
-            median(starts["mlflow"]),
             target=1 / 3,
             note="modelyard /health/ready 200 vs mlflow /ping 200",
         ),
-        Row(
-            "cold start to a ready answer",
-            "s",
-            median(starts["modelyard"]),
-            "bare FastAPI floor",
-            median(starts["floor"]),
-            note="the floor's own cold start is "
-            f"{median(starts['floor']) / median(starts['mlflow']):.2f}x MLflow's",
+        cold_start(
+            "floor", "bare FastAPI floor", note=f"the floor's is {floor_share:.2f}x MLflow's"
         ),
     ]
     write(
