@@ -66,6 +66,7 @@ VARIABLES: dict[str, Variable] = _table(
     ("MAX_IN_FLIGHT", "requests handled at once before 503"),
     ("HEADER_TIMEOUT", "seconds for a request's line and headers to arrive"),
     ("BODY_TIMEOUT", "seconds for a request's body to arrive"),
+    ("KEEP_ALIVE", "seconds a kept-alive connection may stay idle between requests"),
     ("COMPILED", "auto (predict with the ONNX graph when its parity passed) or off"),
     # drift tracking and the prediction log (modelyard.serving.monitoring, .predictionlog);
     # modelyard serve sets them from [tool.modelyard.monitoring], which is not itself
