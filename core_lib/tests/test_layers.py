@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "safeio",
             "provenance",
             "parallel",
+            "collector",
         ),
     ),
     (

@@ -9,25 +9,37 @@ plotting library; those load when first used.
 
 from importlib import metadata
 
-# First, before pandas: the first model load (a server's cold start) imports skops, which
-# finds the module of each of SciPy's ~800 special functions by scanning sys.modules in
-# import order. Imported here, they sit hundreds of modules nearer the front, which took
-# about 0.3 s (a tenth) off `modelyard serve`'s start (benchmarks/startup). scikit-learn
-# imports them anyway, so importing modelyard costs nothing more.
-import scipy.special  # noqa: F401
+from modelyard.collector import collector_paused
 
-from modelyard.exceptions import (
-    ArtifactError,
-    ConfigError,
-    DataError,
-    ModelyardError,
-    NotTrainedError,
-    SchemaError,
-)
-from modelyard.loading import load_model
-from modelyard.model import Model
-from modelyard.result import Result, ResultGroup
-from modelyard.store import ModelRef
+# Importing modelyard imports scikit-learn, SciPy and pandas: a burst of objects that live as
+# long as the process, which the garbage collector would walk again and again for nothing
+# (about 0.3 s of `import modelyard`, benchmarks/startup).
+with collector_paused():
+    # First, before pandas: the first model load (a server's cold start) imports skops, which
+    # finds the module of each of SciPy's ~800 special functions by scanning sys.modules in
+    # import order. Imported here, they sit hundreds of modules nearer the front, which took
+    # about 0.3 s (a tenth) off `modelyard serve`'s start (benchmarks/startup).
+    import scipy.special
+
+    # Then SciPy's statistics, which parse some 400 docstrings as they import. Imported later,
+    # from within scikit-learn, that took 0.2-0.4 s longer whenever modelyard was first
+    # imported through a submodule, as the `modelyard` command's `from modelyard.cli import
+    # main` does (measured with -X importtime; same Python, same files, cause not isolated).
+    # scikit-learn imports both anyway, so importing modelyard costs nothing more.
+    import scipy.stats  # noqa: F401
+
+    from modelyard.exceptions import (
+        ArtifactError,
+        ConfigError,
+        DataError,
+        ModelyardError,
+        NotTrainedError,
+        SchemaError,
+    )
+    from modelyard.loading import load_model
+    from modelyard.model import Model
+    from modelyard.result import Result, ResultGroup
+    from modelyard.store import ModelRef
 
 try:
     # Set at build time from the git tag (see CONTRIBUTING.md), read from the install.

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard import __version__, env
+from modelyard.collector import collector_paused
 from modelyard.config import REPORT_CHOICES, Settings, load_settings
 from modelyard.exceptions import ModelyardError
 from modelyard.project import build_dataset, build_model, model_name
@@ -775,9 +776,10 @@ def _cut(text: str, width: int, *, from_start: bool = False) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from modelyard.serving import serve
-    from modelyard.serving.monitoring import export_settings
-    from modelyard.serving.server import check_listen
+    with collector_paused():  # the serving stack's imports live as long as the server
+        from modelyard.serving import serve
+        from modelyard.serving.monitoring import export_settings
+        from modelyard.serving.server import check_listen
 
     check_listen(args.port, args.workers)  # before the project is read
     model = args.model

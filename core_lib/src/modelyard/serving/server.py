@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard import env
+from modelyard.collector import collector_paused, freeze_survivors
 from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
 from modelyard.loading import load_model
 from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
@@ -56,7 +57,8 @@ def serve(
     idle_seconds = keep_alive()
     location = locate(model)
     try:
-        loaded = load_model(location, trusted=trusted)
+        with collector_paused():  # the model, and skops' imports on first load, are long-lived
+            loaded = load_model(location, trusted=trusted)
     except ModelyardError as error:
         raise ArtifactError(f"model {model} failed to load: {error}") from None
     check_settings(
@@ -72,6 +74,9 @@ def serve(
         # With several workers uvicorn restarts one that does not answer its supervisor within
         # 5 s; importing scikit-learn and loading a model on a busy machine can take longer.
         options["timeout_worker_healthcheck"] = WORKER_START_SECONDS
+    # The libraries and the model live as long as the server: collections while it answers
+    # need not walk them again.
+    freeze_survivors()
     uvicorn.run(
         "modelyard.serving.app:create_app_from_env",
         factory=True,
