@@ -32,21 +32,20 @@ depend on anything the artifact says about itself.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import io
 import json
 import platform
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from modelyard.collector import collector_paused
 from modelyard.compiled import COMPILED_FILE, Compiled
 from modelyard.exceptions import ArtifactError, VersionWarning
 from modelyard.safeio import read_regular_file
@@ -413,7 +412,7 @@ def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[A
     extra, _ = expand(trusted)
     allowed = BUILTIN | extra
     try:
-        with _gc_paused():
+        with collector_paused():
             tree = _SkopsFile(payload)
             untrusted = sorted(tree.untrusted())
     except Exception as error:
@@ -432,7 +431,7 @@ def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[A
             "use one from an importable module"
         )
     try:
-        with _gc_paused():
+        with collector_paused():
             estimator = tree.construct(untrusted)
     except Exception as error:
         reason = str(error).strip().split("\n")[0]
@@ -442,23 +441,6 @@ def _loads_skops(payload: bytes, trusted: Iterable[str], failed: str) -> tuple[A
         ) from None
     check_tree_predictors(estimator)
     return estimator, untrusted
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a file is parsed and built.
-
-    Building a model creates many objects and no garbage cycles; every few
-    hundred allocations would otherwise trigger a collection that walks every
-    object the process holds (a serving process or a notebook holds many).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _SkopsFile:
