@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard import env
-from modelyard.collector import collector_paused, freeze_survivors
+from modelyard.collector import freeze_survivors
 from modelyard.exceptions import ArtifactError, ConfigError, ModelyardError
 from modelyard.loading import load_model
 from modelyard.serving.app import MODEL_ENV, TRUST_ENV, preload
@@ -57,8 +57,7 @@ def serve(
     idle_seconds = keep_alive()
     location = locate(model)
     try:
-        with collector_paused():  # the model, and skops' imports on first load, are long-lived
-            loaded = load_model(location, trusted=trusted)
+        loaded = load_model(location, trusted=trusted)
     except ModelyardError as error:
         raise ArtifactError(f"model {model} failed to load: {error}") from None
     check_settings(
